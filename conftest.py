@@ -1,0 +1,87 @@
+"""pytest plugin: every jupytext notebook under ``notebooks/`` is a test.
+
+Each ``notebooks/<part>/<slug>.md`` that carries a jupytext ``kernelspec`` header is
+converted by jupytext into ``_build/nbmake/<part>/<slug>.ipynb`` and executed by
+nbmake's runner at the quick profile (``THEORYLAB_PROFILE=quick`` unless the caller
+set another), with a per-notebook timeout (``--nb-timeout``, default 300 s). With
+``pytest -n 2`` (pytest-xdist) notebooks run in parallel. A failing claim raises
+``theorylab.claims.ClaimFailed`` inside the notebook, which fails its test and shows
+the notebook's traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+NB_DIR = ROOT / "notebooks"
+NON_NOTEBOOK_PAGES = {"intro.md", "ledger.md", "status.md", "scaling-out.md"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--nb-timeout", type=int, default=300,
+        help="per-notebook execution timeout in seconds (default 300)",
+    )
+
+
+def is_notebook(path: Path) -> bool:
+    """A MyST markdown file under notebooks/ with a jupytext kernelspec header."""
+    if path.suffix != ".md" or path.name in NON_NOTEBOOK_PAGES or "_generated" in path.parts:
+        return False
+    try:
+        head = path.read_text(encoding="utf-8")[:600]
+    except OSError:
+        return False
+    return head.startswith("---") and "kernelspec:" in head and "jupytext:" in head
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path):
+    if NB_DIR in file_path.parents and is_notebook(file_path):
+        return MystNotebookFile.from_parent(parent, path=file_path)
+    return None
+
+
+class MystNotebookFile(pytest.File):
+    def collect(self):
+        yield MystNotebookItem.from_parent(self, name=self.path.stem)
+
+
+class MystNotebookItem(pytest.Item):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_marker(pytest.mark.notebook)
+
+    def runtest(self) -> None:
+        import jupytext
+        import nbformat
+        from nbmake.nb_run import NotebookRun
+
+        src: Path = self.path
+        rel = src.relative_to(NB_DIR).with_suffix(".ipynb")
+        out = ROOT / "_build" / "nbmake" / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nb = jupytext.read(src)
+        nbformat.write(nb, out)
+        os.environ.setdefault("THEORYLAB_PROFILE", "quick")
+        os.environ.setdefault("THEORYLAB_ROOT", str(ROOT))
+        timeout = self.config.getoption("--nb-timeout")
+        res = NotebookRun(out, timeout).execute()
+        if res.error is not None:
+            raise NotebookFailed(res.error.summary, res.error.trace)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, NotebookFailed):
+            summary, trace = excinfo.value.args
+            return f"notebook {self.path.relative_to(ROOT)} failed: {summary}\n\n{trace}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, 0, f"notebook {self.path.relative_to(ROOT)}"
+
+
+class NotebookFailed(Exception):
+    """A notebook cell raised (e.g. a claim did not reproduce)."""
