@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from theorylab.runner import is_notebook
+
 ROOT = Path(__file__).resolve().parent
 NB_DIR = ROOT / "notebooks"
-NON_NOTEBOOK_PAGES = {"intro.md", "ledger.md", "status.md", "scaling-out.md"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,17 +27,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--nb-timeout", type=int, default=300,
         help="per-notebook execution timeout in seconds (default 300)",
     )
-
-
-def is_notebook(path: Path) -> bool:
-    """A MyST markdown file under notebooks/ with a jupytext kernelspec header."""
-    if path.suffix != ".md" or path.name in NON_NOTEBOOK_PAGES or "_generated" in path.parts:
-        return False
-    try:
-        head = path.read_text(encoding="utf-8")[:600]
-    except OSError:
-        return False
-    return head.startswith("---") and "kernelspec:" in head and "jupytext:" in head
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path):

@@ -1,0 +1,198 @@
+"""The ``theorylab`` command.
+
+::
+
+    theorylab list                         papers, notebook present or not, verdicts
+    theorylab run <slug> [--profile full]  execute one notebook, print its claims
+    theorylab book [--profile full]        execute all notebooks, render _build/html
+    theorylab ledger [--json]              every ledger record (table or JSON array)
+
+Exit status: 0 when every claim has its expected verdict; 1 when a claim that should
+reproduce did not (or a notebook failed); 2 on usage errors (unknown slug, bad
+profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from . import claims, config, registry, runner
+
+JSON_FIELDS = (
+    "slug", "claim", "statement", "kind", "measured", "criterion", "verdict",
+    "expected", "profile", "seed", "seconds", "rationale", "reason",
+)
+
+
+def _profile_arg(value: str) -> str:
+    try:
+        return config.profile(value).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _table(rows: list[list[str]], head: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*map(str, r)) for r in rows]
+    return "\n".join(lines)
+
+
+def _short(text: str, n: int) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _claims_table(records: list[dict]) -> str:
+    rows = []
+    for r in records:
+        verdict = r["verdict"]
+        if verdict != r["expected"] and r["expected"] != "reported":
+            verdict += " (UNEXPECTED)"
+        elif verdict == "not-reproduced":
+            verdict += " (declared)"
+        rows.append([r["slug"], r["claim"], r["kind"], _short(r["criterion"], 70), verdict])
+    return _table(rows, ["paper", "claim", "kind", "criterion", "verdict"])
+
+
+def _summary_line(records: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    bad = sum(1 for r in records if r["verdict"] != r["expected"])
+    txt = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no records"
+    return f"{len(records)} checks: {txt}; {bad} unexpected"
+
+
+# --------------------------------------------------------------------------- #
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = []
+    for r in registry.status():
+        checks = ", ".join(f"{v} {k}" for k, v in sorted(r["counts"].items())) or "-"
+        state = r["state"]
+        if state == "not-checkable":
+            state = "not checkable on CPU: " + _short(r["x_reason"], 60)
+        elif state == "not-written":
+            state = "not yet written"
+        rows.append([r["part"], r["slug"], r["cls"], state, checks])
+    print(_table(rows, ["part", "slug", "class", "status", "checks"]))
+    n_nb = sum(1 for r in registry.status() if r["notebook"])
+    print(f"\n{len(rows)} papers, {n_nb} notebooks")
+    return 0
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    records = claims.load_all_records()
+    if args.slug:
+        registry.get(args.slug)
+        records = [r for r in records if r["slug"] == args.slug]
+    if args.json:
+        print(json.dumps([{k: r.get(k) for k in JSON_FIELDS} for r in records], indent=1, ensure_ascii=False))
+    else:
+        if not records:
+            print("no ledger records yet: run `theorylab book` or `theorylab run <slug>`")
+        else:
+            print(_claims_table(records))
+            print("\n" + _summary_line(records))
+    return 1 if any(r["verdict"] != r["expected"] for r in records) else 0
+
+
+def _report(results: list[runner.RunResult]) -> int:
+    records = [rec for res in results for rec in res.records]
+    if records:
+        print(_claims_table(records))
+    print()
+    for res in results:
+        if not res.ok:
+            print(f"notebook {res.part}/{res.slug} FAILED: {res.error}", file=sys.stderr)
+    print(_summary_line(records))
+    failed = [r for r in results if not r.ok or r.unexpected]
+    return 1 if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paper = registry.get(args.slug)
+    path = registry.notebook_path(args.slug)
+    if path is None:
+        if not paper.checkable:
+            print(f"{args.slug}: not checkable on a CPU ({paper.x_reason}); no notebook", file=sys.stderr)
+        else:
+            print(f"{args.slug}: notebook not yet written (expected notebooks/{paper.part}/{args.slug}.md)",
+                  file=sys.stderr)
+        return 2
+    job = runner.NotebookJob(slug=args.slug, part=paper.part, path=path)
+    results = runner.execute([job], profile=args.profile, jobs_parallel=1, timeout=args.timeout, force=True)
+    print(f"executed notebook: {config.build_dir() / 'executed' / paper.part / (args.slug + '.ipynb')}")
+    return _report(results)
+
+
+def cmd_book(args: argparse.Namespace) -> int:
+    prof = config.profile(args.profile).name
+    jobs = runner.discover()
+    print(f"theorylab book: {len(jobs)} notebooks at profile {prof!r}", file=sys.stderr)
+    results = runner.execute(jobs, profile=prof, jobs_parallel=args.jobs, timeout=args.timeout, force=args.force)
+    runner.write_generated_pages()
+    status = _report(results)
+    if args.no_html:
+        return status
+    if status != 0 and not args.keep_going:
+        print("not rendering the book: a notebook failed or a claim did not reproduce "
+              "(use --keep-going to render anyway)", file=sys.stderr)
+        return status
+    print("rendering the book (Jupyter Book, warnings as errors) ...", file=sys.stderr)
+    proc = runner.build_html(profile=prof)
+    if proc.returncode != 0:
+        print("book build failed (see the warnings above)", file=sys.stderr)
+        return 1
+    print(f"book: {config.build_dir() / 'html' / 'index.html'}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="theorylab", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("list", help="papers of the collection and their status")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("run", help="execute one notebook and print its claims")
+    s.add_argument("slug")
+    s.add_argument("--profile", type=_profile_arg, default=None, help="quick (default) or full")
+    s.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("book", help="execute every notebook and render the book into _build/html")
+    s.add_argument("--profile", type=_profile_arg, default=None, help="quick (default) or full")
+    s.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed in parallel (default 2)")
+    s.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
+    s.add_argument("--force", action="store_true", help="re-execute notebooks even if unchanged")
+    s.add_argument("--keep-going", action="store_true", help="render the book even if a claim failed")
+    s.add_argument("--no-html", action="store_true", help="execute and write the ledger, skip the HTML")
+    s.set_defaults(func=cmd_book)
+
+    s = sub.add_parser("ledger", help="print every ledger record")
+    s.add_argument("--json", action="store_true", help="a JSON array of all records")
+    s.add_argument("--slug", default=None, help="only this paper")
+    s.set_defaults(func=cmd_ledger)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except registry.UnknownPaper as exc:
+        print(f"theorylab: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"theorylab: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

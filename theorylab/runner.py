@@ -1,0 +1,397 @@
+"""Execute notebooks, collect their ledgers, render the book.
+
+The pieces behind ``theorylab run`` and ``theorylab book``:
+
+1. :func:`discover` finds every jupytext MyST notebook ``notebooks/<part>/<slug>.md``.
+2. :func:`execute` runs notebooks (in parallel worker processes, with progress),
+   at a profile, each in its own folder, with a timeout. Every notebook writes its
+   ledger to ``_build/ledger/<slug>.json``; the runner writes the executed notebook to
+   ``_build/executed/<part>/<slug>.ipynb``, its wall time to ``_build/status/<slug>.json``,
+   and stores the executed notebook in the Jupyter Book execution cache
+   (``_build/.jupyter_cache/<profile>``), so the HTML build reuses it instead of
+   executing again. A notebook whose code is unchanged since its last successful run
+   at the same profile is not executed again (``force=True`` overrides).
+3. :func:`write_generated_pages` renders the ledger and status tables that
+   ``notebooks/ledger.md`` and ``notebooks/status.md`` include.
+4. :func:`build_html` calls Jupyter Book 1 (``jupyter-book build``) with warnings as
+   errors, into ``_build/html``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import claims, config, registry
+
+__all__ = [
+    "NON_NOTEBOOK_PAGES",
+    "NotebookJob",
+    "RunResult",
+    "is_notebook",
+    "discover",
+    "execute",
+    "write_generated_pages",
+    "build_html",
+]
+
+NON_NOTEBOOK_PAGES = frozenset({"intro.md", "ledger.md", "status.md", "scaling-out.md", "references.md"})
+
+
+def is_notebook(path: Path) -> bool:
+    """A MyST markdown file with a jupytext header and a kernelspec."""
+    if path.suffix != ".md" or path.name in NON_NOTEBOOK_PAGES or "_generated" in path.parts:
+        return False
+    try:
+        head = path.read_text(encoding="utf-8")[:800]
+    except OSError:
+        return False
+    return head.startswith("---") and "kernelspec:" in head and "jupytext:" in head
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    slug: str
+    part: str
+    path: Path
+
+
+def discover(root: Path | None = None) -> list[NotebookJob]:
+    """Every notebook under ``<root>/notebooks/<part>/``, sorted by part then slug."""
+    root = root or config.repo_root()
+    jobs = []
+    for path in sorted((root / "notebooks").glob("*/*.md")):
+        if is_notebook(path):
+            jobs.append(NotebookJob(slug=path.stem, part=path.parent.name, path=path))
+    return jobs
+
+
+@dataclass
+class RunResult:
+    slug: str
+    part: str
+    ok: bool
+    seconds: float
+    cached: bool = False
+    error: str = ""
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def unexpected(self) -> list[dict[str, Any]]:
+        """Records whose verdict differs from the expected one."""
+        return [r for r in self.records if r["verdict"] != r["expected"]]
+
+
+# --------------------------------------------------------------------------- #
+def _read_notebook(path: Path):
+    """Read a MyST notebook the way Jupyter Book's reader does (so the execution
+    cache recognises it); fall back to jupytext."""
+    try:
+        from myst_nb.core.config import NbParserConfig
+        from myst_nb.core.read import read_myst_markdown_notebook
+
+        return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), NbParserConfig(), path=str(path))
+    except Exception:  # pragma: no cover - depends on myst-nb internals
+        import jupytext
+
+        return jupytext.read(path)
+
+
+def _cache_dir(profile: str) -> Path:
+    return config.build_dir() / ".jupyter_cache" / profile
+
+
+def _is_cached(path: Path, profile: str) -> bool:
+    try:
+        from jupyter_cache import get_cache
+    except ImportError:  # pragma: no cover
+        return False
+    cache_path = _cache_dir(profile)
+    if not cache_path.exists():
+        return False
+    try:
+        return get_cache(str(cache_path)).match_cache_notebook(_read_notebook(path)) is not None
+    except KeyError:
+        return False
+    except Exception:  # pragma: no cover - a corrupt cache is just a miss
+        return False
+
+
+def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str) -> RunResult:
+    """Worker: execute one notebook (runs in a separate process)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    os.environ["THEORYLAB_PROFILE"] = profile
+    os.environ["THEORYLAB_ROOT"] = root
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    build = config.build_dir()
+    nb = _read_notebook(job.path)
+    t0 = time.perf_counter()
+    error = ""
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+        resources={"metadata": {"path": str(job.path.parent)}},
+    )
+    try:
+        client.execute()
+    except CellTimeoutError as exc:
+        error = f"timeout after {timeout} s: {str(exc).splitlines()[0]}"
+    except CellExecutionError as exc:
+        error = _error_summary(nb, exc)
+    except Exception as exc:  # kernel died, missing kernel, ...
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = time.perf_counter() - t0
+    out = build / "executed" / job.part / f"{job.slug}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    if not error:
+        try:
+            from jupyter_cache import get_cache
+            from jupyter_cache.base import CacheBundleIn
+
+            cache = get_cache(str(_cache_dir(profile)))
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, str(job.path), data={"execution_seconds": seconds}),
+                check_validity=False, overwrite=True,
+            )
+        except Exception:  # pragma: no cover - the HTML build will execute instead
+            pass
+    ledger_file = config.ledger_dir() / f"{job.slug}.json"
+    records = claims.load_records(ledger_file) if ledger_file.exists() else []
+    return RunResult(slug=job.slug, part=job.part, ok=not error, seconds=seconds, error=error, records=records)
+
+
+def _error_summary(nb, exc: Exception) -> str:
+    """The failing cell's exception name and message (no ANSI colours)."""
+    import re
+
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                msg = f"{o.get('ename')}: {o.get('evalue')}"
+                return re.sub(r"\x1b\[[0-9;]*m", "", msg)
+    return re.sub(r"\x1b\[[0-9;]*m", "", str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc))
+
+
+def _write_status(res: RunResult, profile: str) -> None:
+    folder = config.build_dir() / "status"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{res.slug}.json").write_text(
+        json.dumps(
+            {"slug": res.slug, "part": res.part, "profile": profile, "ok": res.ok,
+             "seconds": round(res.seconds, 2), "error": res.error,
+             "finished": time.strftime("%Y-%m-%d %H:%M:%S")},
+            indent=1,
+        ) + "\n",
+        encoding="utf-8",
+    )
+
+
+def _progress(total: int, desc: str):
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, dynamic_ncols=True)
+    except ImportError:  # pragma: no cover
+        return None
+
+
+def execute(
+    jobs: Iterable[NotebookJob],
+    *,
+    profile: str | None = None,
+    jobs_parallel: int = 2,
+    timeout: int = 900,
+    force: bool = False,
+    echo: Callable[[str], None] | None = None,
+) -> list[RunResult]:
+    """Execute notebooks (skipping unchanged, already-executed ones unless ``force``).
+
+    Returns one :class:`RunResult` per notebook, in the input order.
+    """
+    prof = config.profile(profile).name
+    jobs = list(jobs)
+    if jobs_parallel < 1:
+        raise ValueError(f"jobs_parallel must be >= 1; got {jobs_parallel}")
+    echo = echo or (lambda s: print(s, file=sys.stderr))
+    root = str(config.repo_root())
+    results: dict[str, RunResult] = {}
+    todo = []
+    for job in jobs:
+        ledger_file = config.ledger_dir() / f"{job.slug}.json"
+        status_file = config.build_dir() / "status" / f"{job.slug}.json"
+        if not force and ledger_file.exists() and status_file.exists() and _is_cached(job.path, prof):
+            recs = claims.load_records(ledger_file)
+            st = json.loads(status_file.read_text(encoding="utf-8"))
+            if recs and all(r["profile"] == prof for r in recs) and st.get("ok"):
+                results[job.slug] = RunResult(job.slug, job.part, True, st.get("seconds", 0.0), cached=True, records=recs)
+                continue
+        todo.append(job)
+    if len(results):
+        echo(f"{len(results)} notebook(s) unchanged since their last run at profile {prof!r}: reusing")
+    bar = _progress(len(todo), f"executing ({prof})") if todo else None
+    if todo:
+        with ProcessPoolExecutor(max_workers=min(jobs_parallel, len(todo))) as pool:
+            futs = {pool.submit(_execute_one, j, prof, timeout, root): j for j in todo}
+            for fut in as_completed(futs):
+                job = futs[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # pragma: no cover - worker crashed
+                    res = RunResult(job.slug, job.part, False, 0.0, error=f"{type(exc).__name__}: {exc}")
+                _write_status(res, prof)
+                results[job.slug] = res
+                mark = "ok" if res.ok and not res.unexpected else "FAILED"
+                line = f"{mark:>6}  {job.part}/{job.slug}  {res.seconds:6.1f} s"
+                if res.error:
+                    line += f"  — {res.error}"
+                if bar is not None:
+                    bar.write(line)
+                    bar.update(1)
+                else:
+                    echo(line)
+        if bar is not None:
+            bar.close()
+    return [results[j.slug] for j in jobs]
+
+
+# --------------------------------------------------------------------------- #
+STATE_MARK = {
+    "reproduced": "✅ reproduced",
+    "attention": "❌ a claim did not reproduce",
+    "not-run": "⏳ not run yet",
+    "not-written": "· not yet written",
+    "not-checkable": "⛔ not checkable on CPU",
+}
+
+
+def _md_escape(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def ledger_markdown(rows: list[dict[str, Any]]) -> str:
+    """The ledger page body: a per-paper overview and every claim record."""
+    n_rec = sum(len(r["records"]) for r in rows)
+    counts: dict[str, int] = {}
+    for r in rows:
+        for rec in r["records"]:
+            counts[rec["verdict"]] = counts.get(rec["verdict"], 0) + 1
+    profiles = sorted({rec["profile"] for r in rows for rec in r["records"]})
+    out = []
+    if n_rec == 0:
+        out.append(
+            "```{note}\nNo ledger records yet: run `make book` (or `theorylab book`) to execute the "
+            "notebooks and fill this page.\n```\n"
+        )
+    else:
+        out.append(
+            f"**{n_rec} checks** ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}) "
+            f"at profile {', '.join(profiles)}.\n"
+        )
+    for part, caption in registry.PARTS.items():
+        prow = [r for r in rows if r["part"] == part]
+        out.append(f"\n## {caption}\n")
+        out.append("| paper | class | status | checks |")
+        out.append("|---|---|---|---|")
+        for r in prow:
+            title = _md_escape(r["title"])
+            if r["notebook"]:
+                doc = "/" + r["notebook"][:-3]
+                title = f"{{doc}}`{title} <{doc}>`"
+            state = STATE_MARK[r["state"]]
+            if r["state"] == "not-checkable":
+                state += f": {_md_escape(r['x_reason'])}"
+            checks = ", ".join(f"{v} {k}" for k, v in sorted(r["counts"].items())) or "—"
+            out.append(f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {state} | {checks} |")
+        recs = [rec for r in prow for rec in r["records"]]
+        if recs:
+            out.append("\n:::{dropdown} Every claim in this part\n")
+            out.append("| paper | claim | statement | measured → criterion | verdict |")
+            out.append("|---|---|---|---|---|")
+            for rec in recs:
+                verdict = claims.VERDICT_MARK.get(rec["verdict"], rec["verdict"])
+                if rec["verdict"] == "not-reproduced":
+                    verdict += " (declared)" if rec["expected"] == "not-reproduced" else " (**unexpected**)"
+                crit = _md_escape(rec["criterion"])
+                if rec.get("reason"):
+                    crit += f" — *{_md_escape(rec['reason'])}*"
+                out.append(
+                    f"| {rec['slug']} | {rec['claim']} | {_md_escape(rec['statement'])} | {crit} | {verdict} |"
+                )
+            out.append("\n:::\n")
+    return "\n".join(out) + "\n"
+
+
+def status_markdown(root: Path | None = None) -> str:
+    """The status page body: execution time of every notebook."""
+    folder = config.build_dir() / "status"
+    rows = []
+    for job in discover(root):
+        f = folder / f"{job.slug}.json"
+        if f.exists():
+            st = json.loads(f.read_text(encoding="utf-8"))
+            ok = "✅" if st.get("ok") else f"❌ {_md_escape(st.get('error', ''))}"
+            rows.append(f"| {job.part}/{job.slug} | {st['profile']} | {st['seconds']:.1f} | {ok} | {st.get('finished', '')} |")
+        else:
+            rows.append(f"| {job.part}/{job.slug} | — | — | not run yet | |")
+    total = 0.0
+    for f in folder.glob("*.json") if folder.exists() else []:
+        total += float(json.loads(f.read_text(encoding="utf-8")).get("seconds", 0.0))
+    head = ["| notebook | profile | seconds | result | finished |", "|---|---|---|---|---|"]
+    return "\n".join(head + rows) + f"\n\nTotal execution time: {total:.1f} s.\n"
+
+
+def write_generated_pages(root: Path | None = None) -> Path:
+    """Write ``notebooks/_generated/{ledger,status}-table.md``; return the folder."""
+    root = root or config.repo_root()
+    folder = root / "notebooks" / "_generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ledger-table.md").write_text(ledger_markdown(registry.status(root)), encoding="utf-8")
+    (folder / "status-table.md").write_text(status_markdown(root), encoding="utf-8")
+    return folder
+
+
+def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
+    """A copy of ``book.yml`` pointing at the profile's execution cache."""
+    import yaml  # jupyter-book depends on PyYAML
+
+    root = config.repo_root()
+    cfg = yaml.safe_load((root / "book.yml").read_text(encoding="utf-8"))
+    cfg.setdefault("execute", {})
+    cfg["execute"]["execute_notebooks"] = execute_notebooks
+    cfg["execute"]["cache"] = str(_cache_dir(profile))
+    out = config.build_dir() / f"book-{profile}.yml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def build_html(
+    *, profile: str | None = None, execute_notebooks: str = "cache", output: Path | None = None,
+    quiet: bool = False,
+) -> subprocess.CompletedProcess:
+    """Render the book with Jupyter Book 1, warnings as errors.
+
+    ``output`` is the folder that receives ``_build/html`` (default: the repository).
+    """
+    prof = config.profile(profile).name
+    root = config.repo_root()
+    exe = shutil.which("jupyter-book") or str(Path(sys.executable).parent / "jupyter-book")
+    cfg = book_config(prof, execute_notebooks=execute_notebooks)
+    cmd = [exe, "build", str(root), "--config", str(cfg), "--toc", str(root / "toc.yml"),
+           "-W", "-n", "--keep-going"]
+    if output is not None:
+        cmd += ["--path-output", str(output)]
+    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg")
+    return subprocess.run(cmd, cwd=root, env=env, text=True,
+                          capture_output=quiet)
