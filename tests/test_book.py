@@ -10,6 +10,7 @@ from theorylab import runner
 def test_book_renders_without_execution(tmp_path):
     runner.write_generated_pages()
     proc = runner.build_html(execute_notebooks="off", output=tmp_path, quiet=True)
-    log = (proc.stdout or "")[-4000:] + (proc.stderr or "")[-4000:]
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{log}"
+    log = (proc.stdout or "") + (proc.stderr or "")
+    problems = [ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    assert proc.returncode == 0, "jupyter-book build failed:\n" + "\n".join(problems or log.splitlines()[-40:])
     assert (tmp_path / "_build" / "html" / "notebooks" / "ledger.html").is_file()

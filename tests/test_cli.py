@@ -52,3 +52,10 @@ def test_ledger_json_fields_and_exit_status(build, capsys):
 def test_ledger_empty(build, capsys):
     assert cli.main(["ledger"]) == 0
     assert "no ledger records" in capsys.readouterr().out
+
+
+def test_cache_command(build, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("THEORYLAB_CACHE_DIR", str(tmp_path / "c"))
+    assert cli.main(["cache"]) == 0
+    assert "0 runs" in capsys.readouterr().out
+    assert cli.main(["cache", "--clear"]) == 0

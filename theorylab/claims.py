@@ -227,6 +227,8 @@ class Ledger:
         Creating a ledger with ``write=True`` starts a fresh file, so records of
         an earlier run never linger.
 
+    Notes
+    -----
     Every check method returns its :class:`Record`; ``seconds`` is the wall time
     since the previous check (or since the ledger was created, or since the last
     :meth:`start`).

@@ -6,6 +6,7 @@
     theorylab run <slug> [--profile full]  execute one notebook, print its claims
     theorylab book [--profile full]        execute all notebooks, render _build/html
     theorylab ledger [--json]              every ledger record (table or JSON array)
+    theorylab cache [--clear]              the on-disk cache of sweep runs
 
 Exit status: 0 when every claim has its expected verdict; 1 when a claim that should
 reproduce did not (or a notebook failed); 2 on usage errors (unknown slug, bad
@@ -152,6 +153,20 @@ def cmd_book(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from . import sweep
+
+    folder = sweep.cache_dir()
+    if args.clear:
+        n = sweep.clear_cache()
+        print(f"removed {n} cached sweep runs from {folder}")
+        return 0
+    files = list(folder.rglob("*.pkl")) if folder.exists() else []
+    size = sum(f.stat().st_size for f in files)
+    print(f"sweep cache: {folder}: {len(files)} runs, {size / 1e6:.1f} MB (clear with `theorylab cache --clear`)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="theorylab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -178,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="a JSON array of all records")
     s.add_argument("--slug", default=None, help="only this paper")
     s.set_defaults(func=cmd_ledger)
+    s = sub.add_parser("cache", help="show or clear the on-disk cache of sweep runs")
+    s.add_argument("--clear", action="store_true", help="delete every cached run")
+    s.set_defaults(func=cmd_cache)
     return p
 
 

@@ -95,12 +95,12 @@ def notebook_path(slug: str, root: Path | None = None) -> Path | None:
 def status(root: Path | None = None, ledger_folder: Path | None = None) -> list[dict[str, Any]]:
     """One row per paper: the registry fields plus
 
-    ``notebook``  relative path of the notebook or ``None``;
-    ``state``     ``reproduced`` (all checks as expected), ``attention`` (a claim
-                  expected to reproduce did not), ``not-run`` (notebook present, no
-                  records yet), ``not-written``, or ``not-checkable``;
-    ``counts``    verdict → number of records;
-    ``records``   the ledger records of that paper.
+    - ``notebook``: relative path of the notebook or ``None``;
+    - ``state``: ``reproduced`` (all checks as expected), ``attention`` (a claim
+      expected to reproduce did not), ``not-run`` (notebook present, no records yet),
+      ``not-written``, or ``not-checkable``;
+    - ``counts``: verdict → number of records;
+    - ``records``: the ledger records of that paper.
     """
     root = root or config.repo_root()
     recs = claims.load_all_records(ledger_folder)

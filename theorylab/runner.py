@@ -43,7 +43,7 @@ __all__ = [
     "build_html",
 ]
 
-NON_NOTEBOOK_PAGES = frozenset({"intro.md", "ledger.md", "status.md", "scaling-out.md", "references.md"})
+NON_NOTEBOOK_PAGES = frozenset({"intro.md", "ledger.md", "status.md", "scaling-out.md", "references.md", "api.md"})
 
 
 def is_notebook(path: Path) -> bool:
@@ -389,7 +389,7 @@ def build_html(
     exe = shutil.which("jupyter-book") or str(Path(sys.executable).parent / "jupyter-book")
     cfg = book_config(prof, execute_notebooks=execute_notebooks)
     cmd = [exe, "build", str(root), "--config", str(cfg), "--toc", str(root / "toc.yml"),
-           "-W", "-n", "--keep-going"]
+           "-W", "--keep-going"]
     if output is not None:
         cmd += ["--path-output", str(output)]
     env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg")

@@ -1,0 +1,35 @@
+"""Module-level functions for the sweep tests (picklable by the process backend)."""
+
+import numpy as np
+
+
+def noisy_mean(d, n, *, rng):
+    x = rng.normal(size=(n, d))
+    return {"err": float(np.abs(x.mean(axis=0)).max()), "first": float(x[0, 0])}
+
+
+def scalar(a, *, rng):
+    return float(a + rng.random())
+
+
+def sometimes_fails(a, *, rng):
+    if a == 2:
+        raise RuntimeError("a == 2 is not allowed")
+    return float(a)
+
+
+CALLS = []
+
+
+def counted(a, *, rng):
+    CALLS.append(a)
+    return float(a * 10 + rng.integers(0, 5))
+
+
+def busy(k, *, rng):
+    """CPU-bound point for the speed-up measurement (about 0.1 s)."""
+    A = rng.normal(size=(200, 200))
+    s = 0.0
+    for _ in range(30):
+        s += float(np.linalg.eigvalsh(A @ A.T)[-1])
+    return s
