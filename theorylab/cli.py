@@ -145,9 +145,19 @@ def cmd_book(args: argparse.Namespace) -> int:
               "(use --keep-going to render anyway)", file=sys.stderr)
         return status
     print("rendering the book (Jupyter Book, warnings as errors) ...", file=sys.stderr)
-    proc = runner.build_html(profile=prof)
+    proc = runner.build_html(profile=prof, quiet=True)
+    log = (proc.stdout or "") + (proc.stderr or "")
+    import re
+
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    shown = [ln for ln in log.splitlines()
+             if ("WARNING" in ln or "ERROR" in ln or "Executing notebook" in ln) and "TCP without" not in ln]
+    for ln in shown:
+        print(ln, file=sys.stderr)
     if proc.returncode != 0:
-        print("book build failed (see the warnings above)", file=sys.stderr)
+        if not shown:
+            print("\n".join(log.splitlines()[-40:]), file=sys.stderr)
+        print("book build failed (see the messages above)", file=sys.stderr)
         return 1
     print(f"book: {config.build_dir() / 'html' / 'index.html'}")
     return status
@@ -210,6 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"theorylab: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `theorylab list | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -139,7 +139,7 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str) -> Run
     t0 = time.perf_counter()
     error = ""
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+        nb, timeout=timeout, kernel_name="python3", allow_errors=False, record_timing=False,
         resources={"metadata": {"path": str(job.path.parent)}},
     )
     try:
