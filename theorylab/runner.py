@@ -332,6 +332,33 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n"
 
 
+def summary_markdown(rows: list[dict[str, Any]]) -> str:
+    """A compact per-part summary of the ledger (for the front page)."""
+    head = ["| part | papers | notebooks | ✅ reproduced | ❌ not reproduced | 📝 reported | ⛔ not checkable |",
+            "|---|---|---|---|---|---|---|"]
+    lines = []
+    tot = [0] * 6
+    for part, caption in registry.PARTS.items():
+        prow = [r for r in rows if r["part"] == part]
+        recs = [rec for r in prow for rec in r["records"]]
+        vals = [
+            len(prow),
+            sum(1 for r in prow if r["notebook"]),
+            sum(1 for x in recs if x["verdict"] == "reproduced"),
+            sum(1 for x in recs if x["verdict"] == "not-reproduced"),
+            sum(1 for x in recs if x["verdict"] == "reported"),
+            sum(1 for r in prow if r["state"] == "not-checkable"),
+        ]
+        tot = [a + b for a, b in zip(tot, vals)]
+        lines.append(f"| {caption} | " + " | ".join(map(str, vals)) + " |")
+    lines.append("| **all** | " + " | ".join(f"**{v}**" for v in tot) + " |")
+    bad = [rec for r in rows for rec in r["records"] if rec["verdict"] != rec["expected"]]
+    tail = ""
+    if bad:
+        tail = "\n\n**Unexpected verdicts:** " + ", ".join(f"{b['slug']} {b['claim']}" for b in bad) + "\n"
+    return "\n".join(head + lines) + "\n" + tail
+
+
 def status_markdown(root: Path | None = None) -> str:
     """The status page body: execution time of every notebook."""
     folder = config.build_dir() / "status"
@@ -352,11 +379,13 @@ def status_markdown(root: Path | None = None) -> str:
 
 
 def write_generated_pages(root: Path | None = None) -> Path:
-    """Write ``notebooks/_generated/{ledger,status}-table.md``; return the folder."""
+    """Write ``notebooks/_generated/{ledger-table,ledger-summary,status-table}.md``; return the folder."""
     root = root or config.repo_root()
     folder = root / "notebooks" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "ledger-table.md").write_text(ledger_markdown(registry.status(root)), encoding="utf-8")
+    rows = registry.status(root)
+    (folder / "ledger-table.md").write_text(ledger_markdown(rows), encoding="utf-8")
+    (folder / "ledger-summary.md").write_text(summary_markdown(rows), encoding="utf-8")
     (folder / "status-table.md").write_text(status_markdown(root), encoding="utf-8")
     return folder
 
