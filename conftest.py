@@ -12,11 +12,24 @@ the notebook's traceback.
 from __future__ import annotations
 
 import os
+
+# pytest-xdist runs one worker per core; an oversubscribed multi-threaded BLAS in each
+# worker (and in each notebook kernel, which inherits this environment) slows the
+# suite several-fold. One BLAS thread per process is the fast setting here.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 from pathlib import Path
 
 import pytest
 
 from theorylab.runner import is_notebook
+
+try:  # numpy may already be imported by a plugin: limit its pool too
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+except ImportError:  # pragma: no cover
+    pass
 
 ROOT = Path(__file__).resolve().parent
 NB_DIR = ROOT / "notebooks"

@@ -125,7 +125,8 @@ def _is_cached(path: Path, profile: str) -> bool:
         return False
 
 
-def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str) -> RunResult:
+def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
+                 blas_threads: int | None = None) -> RunResult:
     """Worker: execute one notebook (runs in a separate process)."""
     import nbformat
     from nbclient import NotebookClient
@@ -133,6 +134,9 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str) -> Run
 
     os.environ["THEORYLAB_PROFILE"] = profile
     os.environ["THEORYLAB_ROOT"] = root
+    if blas_threads is not None:  # the kernel inherits this environment
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(blas_threads)
     os.environ.setdefault("MPLBACKEND", "Agg")
     build = config.build_dir()
     nb = _read_notebook(job.path)
@@ -242,7 +246,9 @@ def execute(
     bar = _progress(len(todo), f"executing ({prof})") if todo else None
     if todo:
         with ProcessPoolExecutor(max_workers=min(jobs_parallel, len(todo))) as pool:
-            futs = {pool.submit(_execute_one, j, prof, timeout, root): j for j in todo}
+            # several notebooks at once: one BLAS thread each, so they do not oversubscribe
+            blas = 1 if min(jobs_parallel, len(todo)) > 1 else None
+            futs = {pool.submit(_execute_one, j, prof, timeout, root, blas): j for j in todo}
             for fut in as_completed(futs):
                 job = futs[fut]
                 try:
