@@ -1,0 +1,346 @@
+r"""Ensembles of finite-width fully connected networks, vectorised over the ensemble,
+with hand-written backpropagation: outputs, per-example parameter gradients, the
+empirical NNGP and the empirical NTK; plus the exact "Gram-resampling" sampler of
+preactivations.
+
+Network with widths ``(n_0, n_1, ..., n_L, 1)`` (``L`` hidden layers, scalar readout),
+raw parameters :math:`U^{(\ell)}_{ij}, \beta^{(\ell)}_i \sim N(0, 1)` and
+
+.. math:: z^{(\ell)} = \sqrt{C_W/n_{\ell-1}}\; U^{(\ell)} h^{(\ell-1)} + \sqrt{C_b}\,\beta^{(\ell)},
+          \qquad h^{(0)} = x,\ h^{(\ell)} = \sigma(z^{(\ell)}),\ f = z^{(L+1)}.
+
+The distribution of the function is the same in the NTK and the standard
+parameterisation; they differ in the tangent kernel:
+
+- ``ntk``: gradient w.r.t. the raw parameters,
+  :math:`\hat\Theta = \sum_\ell \frac{C_W}{n_{\ell-1}}(\delta^{(\ell)}\cdot\delta'^{(\ell)})
+  (h^{(\ell-1)}\cdot h'^{(\ell-1)}) + C_b\,\delta^{(\ell)}\cdot\delta'^{(\ell)}`;
+- ``standard``: gradient w.r.t. :math:`W = \sqrt{C_W/n}U`, :math:`b = \sqrt{C_b}\beta`
+  with the book's per-layer learning rates :math:`\lambda_W/n_{\ell-1}, \lambda_b`
+  (Roberts, Yaida & Hanin 2022, ch. 7-8 [inferred]): replace :math:`C_W, C_b` by
+  :math:`\lambda_W, \lambda_b` in the sum above,
+
+where :math:`\delta^{(\ell)} = \partial f/\partial z^{(\ell)}` is obtained by backprop:
+:math:`\delta^{(L+1)} = 1`, :math:`\delta^{(\ell)} = \sigma'(z^{(\ell)})\odot
+\sqrt{C_W/n_\ell}\,U^{(\ell+1)\top}\delta^{(\ell+1)}`.
+
+Shapes: ensemble size ``E``, inputs ``X`` of shape ``(k, n_0)`` shared by all networks.
+Used by ``notebooks/kernels/pdlt-criticality-finite-width.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..kernels.dual import ACTIVATIONS
+
+__all__ = [
+    "MLPEnsemble",
+    "empirical_nngp",
+    "empirical_ntk",
+    "init_mlp",
+    "mlp_forward",
+    "mlp_param_grads",
+    "sample_ntk_ensemble",
+    "sample_preactivations",
+]
+
+Activation = str | tuple
+
+
+@dataclass(frozen=True)
+class MLPEnsemble:
+    """Raw parameters of ``E`` networks: ``U[l]`` (E, n_{l+1}, n_l), ``beta[l]`` (E, n_{l+1})
+    for the ``L + 1`` dense layers, and the variances :math:`C_W, C_b`."""
+
+    U: tuple
+    beta: tuple
+    weight_var: float
+    bias_var: float
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return (self.U[0].shape[2],) + tuple(u.shape[1] for u in self.U)
+
+    @property
+    def n_ensemble(self) -> int:
+        return self.U[0].shape[0]
+
+
+def _acts(activation: Activation) -> tuple[Callable, Callable]:
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS or ACTIVATIONS[activation][1] is None:
+            raise ValueError(
+                f"activation {activation!r} unknown or without a pointwise derivative; "
+                f"known: {sorted(k for k, v in ACTIVATIONS.items() if v[1] is not None)}"
+            )
+        return ACTIVATIONS[activation]
+    if isinstance(activation, tuple) and len(activation) == 2 and all(callable(f) for f in activation):
+        return activation
+    raise TypeError("activation must be a registered name or a (phi, dphi) pair of callables")
+
+
+def _check_var(name: str, v) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number; got {type(v).__name__}")
+    v = float(v)
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be finite and >= 0; got {v}")
+    return v
+
+
+def _check_int(name: str, v, lo: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {type(v).__name__}")
+    if v < lo:
+        raise ValueError(f"{name} must be >= {lo}; got {v}")
+    return int(v)
+
+
+def _check_rng(rng) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+
+
+def _check_X(X, n0: int | None) -> np.ndarray:
+    try:
+        A = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("X must be a real array of shape (k, n_0)") from exc
+    if A.ndim != 2 or A.shape[0] == 0:
+        raise ValueError(f"X must have shape (k, n_0); got {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError("X must be finite")
+    if n0 is not None and A.shape[1] != n0:
+        raise ValueError(f"X has {A.shape[1]} features but the network expects n_0 = {n0}")
+    return A
+
+
+def init_mlp(
+    widths: Sequence[int],
+    n_ensemble: int,
+    *,
+    rng: np.random.Generator,
+    weight_var: float = 2.0,
+    bias_var: float = 0.0,
+) -> MLPEnsemble:
+    """Draw ``n_ensemble`` networks with widths ``(n_0, ..., n_L, n_out)``.
+
+    Raw parameters are i.i.d. N(0, 1); the variances enter in :func:`mlp_forward`.
+    Memory: ``n_ensemble * sum(n_l n_{l+1})`` doubles.
+    """
+    _check_rng(rng)
+    if not isinstance(widths, (list, tuple)) or len(widths) < 2:
+        raise ValueError("widths must be a sequence (n_0, ..., n_out) of at least 2 ints")
+    ws = [_check_int("widths", w, 1) for w in widths]
+    E = _check_int("n_ensemble", n_ensemble, 1)
+    cw = _check_var("weight_var", weight_var)
+    cb = _check_var("bias_var", bias_var)
+    U = tuple(rng.standard_normal((E, ws[l + 1], ws[l])) for l in range(len(ws) - 1))
+    beta = tuple(rng.standard_normal((E, ws[l + 1])) for l in range(len(ws) - 1))
+    return MLPEnsemble(U=U, beta=beta, weight_var=cw, bias_var=cb)
+
+
+def mlp_forward(net: MLPEnsemble, X, activation: Activation = "relu"):
+    r"""Outputs and intermediate activations of every network.
+
+    Returns
+    -------
+    f : (E, k, n_out) outputs;
+    zs : list of L + 1 preactivations, ``zs[l]`` (E, k, n_{l+1});
+    hs : list of L + 1 layer inputs, ``hs[0]`` = X broadcast (E, k, n_0), ``hs[l] = phi(zs[l-1])``.
+    """
+    phi, _ = _acts(activation)
+    Xa = _check_X(X, net.widths[0])
+    E = net.n_ensemble
+    h = np.broadcast_to(Xa, (E,) + Xa.shape)
+    zs, hs = [], [h]
+    sb = np.sqrt(net.bias_var)
+    for l, (U, b) in enumerate(zip(net.U, net.beta)):
+        s = np.sqrt(net.weight_var / U.shape[2])
+        z = np.matmul(h, np.swapaxes(U, 1, 2))
+        z *= s
+        if sb:
+            z += sb * b[:, None, :]
+        zs.append(z)
+        if l < len(net.U) - 1:
+            h = phi(z)
+            hs.append(h)
+    return zs[-1], zs, hs
+
+
+def _backprop(net: MLPEnsemble, zs, dphi) -> list[np.ndarray]:
+    """deltas[l] = d f / d zs[l], (E, k, n_{l+1}); requires a scalar output."""
+    E, k, _ = zs[-1].shape
+    deltas = [None] * len(zs)
+    d = np.ones((E, k, 1))
+    deltas[-1] = d
+    for l in range(len(zs) - 2, -1, -1):
+        U = net.U[l + 1]
+        s = np.sqrt(net.weight_var / U.shape[2])
+        d = np.matmul(d, U) * s  # (E,k,n_{l+2}) @ (E, n_{l+2}, n_{l+1})
+        d *= dphi(zs[l])
+        deltas[l] = d
+    return deltas
+
+
+def mlp_param_grads(net: MLPEnsemble, X, activation: Activation = "relu"):
+    r"""Per-example gradients of the scalar output w.r.t. the raw parameters.
+
+    Returns a list over layers of pairs ``(dU, dbeta)`` with ``dU`` (E, k, n_{l+1}, n_l)
+    = :math:`\sqrt{C_W/n_l}\,\delta^{(l+1)}\otimes h^{(l)}` and ``dbeta`` (E, k, n_{l+1})
+    = :math:`\sqrt{C_b}\,\delta^{(l+1)}`. Memory ``E k sum n_l n_{l+1}``; meant for tests
+    and small nets (:func:`empirical_ntk` never forms it).
+    """
+    _, dphi = _acts(activation)
+    if net.U[-1].shape[1] != 1:
+        raise ValueError("gradients are implemented for a scalar output (n_out = 1)")
+    _, zs, hs = mlp_forward(net, X, activation)
+    deltas = _backprop(net, zs, dphi)
+    out = []
+    for l, U in enumerate(net.U):
+        s = np.sqrt(net.weight_var / U.shape[2])
+        dU = s * deltas[l][..., :, None] * hs[l][..., None, :]
+        db = np.sqrt(net.bias_var) * deltas[l]
+        out.append((dU, db))
+    return out
+
+
+def empirical_nngp(net: MLPEnsemble, X, activation: Activation = "relu") -> np.ndarray:
+    r"""Conditional covariance of the output given the last hidden layer,
+    :math:`C_b + C_W\, h^{(L)}h^{(L)\top}/n_L`, per network: (E, k, k).
+
+    Its ensemble mean is the NNGP kernel of :func:`theorylab.kernels.nngp_ntk`
+    (exactly in expectation at every width for the first layer; up to O(1/n) deeper).
+    """
+    _acts(activation)
+    _, _, hs = mlp_forward(net, X, activation)
+    h = hs[-1]
+    return net.bias_var + net.weight_var * np.matmul(h, np.swapaxes(h, 1, 2)) / h.shape[2]
+
+
+def empirical_ntk(
+    net: MLPEnsemble,
+    X,
+    activation: Activation = "relu",
+    *,
+    parameterization: str = "ntk",
+    lr_weight: float = 1.0,
+    lr_bias: float = 1.0,
+) -> np.ndarray:
+    r"""Empirical NTK of every network, (E, k, k), by hand-written backprop:
+
+    .. math:: \hat\Theta(x, x') = \sum_{\ell=1}^{L+1}
+        \left[\frac{c_W}{n_{\ell-1}}(\delta^{(\ell)}\cdot\delta'^{(\ell)})(h^{(\ell-1)}\cdot h'^{(\ell-1)})
+        + c_b\,\delta^{(\ell)}\cdot\delta'^{(\ell)}\right]
+
+    with :math:`(c_W, c_b) = (C_W, C_b)` (``ntk``) or :math:`(\lambda_W, \lambda_b)`
+    (``standard``). Equals :math:`J J^\top` of the raw-parameter Jacobian in the ``ntk``
+    case; its ensemble mean tends to the analytic NTK as the widths grow.
+    """
+    _, dphi = _acts(activation)
+    if parameterization not in ("ntk", "standard"):
+        raise ValueError(f"parameterization must be 'ntk' or 'standard'; got {parameterization!r}")
+    if parameterization == "ntk":
+        cw, cb = net.weight_var, net.bias_var
+    else:
+        cw, cb = _check_var("lr_weight", lr_weight), _check_var("lr_bias", lr_bias)
+    if net.U[-1].shape[1] != 1:
+        raise ValueError("the empirical NTK is implemented for a scalar output (n_out = 1)")
+    _, zs, hs = mlp_forward(net, X, activation)
+    deltas = _backprop(net, zs, dphi)
+    E, k = zs[0].shape[:2]
+    theta = np.zeros((E, k, k))
+    for l in range(len(zs)):
+        dd = np.matmul(deltas[l], np.swapaxes(deltas[l], 1, 2))
+        hh = np.matmul(hs[l], np.swapaxes(hs[l], 1, 2))
+        theta += dd * (cw / hs[l].shape[2] * hh + cb)
+    return theta
+
+
+def sample_ntk_ensemble(
+    X,
+    widths: Sequence[int],
+    n_ensemble: int,
+    *,
+    rng: np.random.Generator,
+    activation: Activation = "relu",
+    weight_var: float = 2.0,
+    bias_var: float = 0.0,
+    chunk: int = 200,
+) -> dict[str, np.ndarray]:
+    """Draw ``n_ensemble`` networks in chunks of ``chunk`` (memory bound) and return
+    their outputs ``f`` (E, k), empirical NNGP ``K`` (E, k, k) and NTK ``Theta`` (E, k, k)
+    (``ntk`` parameterisation). Widths ``(n_0, ..., n_L, 1)``."""
+    _check_rng(rng)
+    E = _check_int("n_ensemble", n_ensemble, 1)
+    c = _check_int("chunk", chunk, 1)
+    Xa = _check_X(X, None)
+    fs, Ks, Ts = [], [], []
+    for e0 in range(0, E, c):
+        net = init_mlp(widths, min(c, E - e0), rng=rng, weight_var=weight_var, bias_var=bias_var)
+        f, _, hs = mlp_forward(net, Xa, activation)
+        fs.append(f[..., 0])
+        h = hs[-1]
+        Ks.append(net.bias_var + net.weight_var * np.matmul(h, np.swapaxes(h, 1, 2)) / h.shape[2])
+        Ts.append(empirical_ntk(net, Xa, activation))
+    return {"f": np.concatenate(fs), "K": np.concatenate(Ks), "Theta": np.concatenate(Ts)}
+
+
+def sample_preactivations(
+    X,
+    *,
+    depth: int,
+    width: int,
+    n_ensemble: int,
+    rng: np.random.Generator,
+    activation: Activation = "relu",
+    weight_var: float = 2.0,
+    bias_var: float = 0.0,
+) -> dict[str, np.ndarray]:
+    r"""Exact "Gram-resampling" sampler of the preactivations of ``n_ensemble``
+    equal-width networks, without drawing weight matrices.
+
+    Given the activations :math:`h^{(\ell)}` of layer :math:`\ell` (on the k inputs), the
+    next preactivations are exactly i.i.d. over units
+    :math:`z^{(\ell+1)}_i \sim N(0, G^{(\ell+1)})`,
+    :math:`G^{(\ell+1)} = C_b + C_W\,h^{(\ell)}h^{(\ell)\top}/n` (k x k), since the rows
+    of a Gaussian weight matrix are independent. Cost O(E k n) per layer instead of
+    O(E k n^2). :math:`G^{(1)} = C_b + C_W XX^\top/n_0`.
+
+    Parameters
+    ----------
+    X : (k, n_0) inputs;  depth : number of layers L >= 1;  width : n (all hidden layers)
+
+    Returns
+    -------
+    dict with ``G`` (L, E, k, k): conditional covariance of layer l+1 given layer l
+    (index l-1 for layer l); ``z`` (L, E, k, width): the preactivations.
+    """
+    _check_rng(rng)
+    phi, _ = _acts(activation)
+    Xa = _check_X(X, None)
+    L = _check_int("depth", depth, 1)
+    n = _check_int("width", width, 1)
+    E = _check_int("n_ensemble", n_ensemble, 1)
+    cw = _check_var("weight_var", weight_var)
+    cb = _check_var("bias_var", bias_var)
+    k, n0 = Xa.shape
+    G = np.empty((L, E, k, k))
+    Z = np.empty((L, E, k, n))
+    G[0] = cb + cw * (Xa @ Xa.T) / n0
+    for l in range(L):
+        # symmetric square root of each k x k Gram (PSD; eigh handles rank deficiency)
+        if k == 1:
+            root = np.sqrt(np.maximum(G[l], 0.0))
+        else:
+            evals, evecs = np.linalg.eigh(G[l])
+            root = evecs * np.sqrt(np.maximum(evals, 0.0))[:, None, :]
+        Z[l] = np.matmul(root, rng.standard_normal((E, k, n)))
+        if l + 1 < L:
+            h = phi(Z[l])
+            G[l + 1] = cb + cw * np.matmul(h, np.swapaxes(h, 1, 2)) / n
+    return {"G": G, "z": Z}
