@@ -1,0 +1,234 @@
+"""K-armed stochastic bandits, vectorised over independent repetitions.
+
+Environments: Bernoulli and Gaussian arms (:class:`KArmedBandit`). Policies: UCB1
+(Auer, Cesa-Bianchi & Fischer 2002), Thompson sampling (Beta-Bernoulli or Gaussian
+posterior; Agrawal & Goyal 2012) and epsilon-greedy. :func:`run_mab` plays ``R``
+repetitions at once: the state is a ``(R, K)`` array and one round is a handful of
+array operations over ``R`` -- the only Python loop is over the ``T`` rounds.
+
+Regret is the pseudo-regret ``Reg(t) = sum_a Delta_a N_a(t)`` with
+``Delta_a = max_b mu_b - mu_a`` and ``N_a(t)`` the number of pulls of arm ``a`` in
+the first ``t`` rounds; it is recorded at checkpoint times.
+
+Used by the notebooks ``bandits-rl/neural-cb-online-regression`` (baselines) and
+the benchmark ``benchmarks/bench_bandits.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from ._common import as_streams, check_checkpoints, check_int, draw_block
+
+__all__ = ["KArmedBandit", "RegretRun", "run_mab", "POLICIES"]
+
+POLICIES = ("ucb1", "thompson", "egreedy")
+
+_BLOCK = 512  # rounds of randomness drawn per block
+
+
+@dataclass(frozen=True)
+class KArmedBandit:
+    """A stochastic K-armed bandit.
+
+    Parameters
+    ----------
+    means : (K,) arm means; in [0, 1] for ``kind="bernoulli"``.
+    kind : ``"bernoulli"`` (rewards in {0, 1}) or ``"gaussian"`` (``N(mu_a, sigma^2)``).
+    sigma : noise standard deviation of Gaussian arms.
+    """
+
+    means: np.ndarray
+    kind: str = "bernoulli"
+    sigma: float = 1.0
+
+    def __post_init__(self) -> None:
+        m = np.asarray(self.means, dtype=float)
+        if m.ndim != 1 or m.size < 1:
+            raise ValueError(f"means must be a 1-D array with K >= 1 arms; got shape {m.shape}")
+        if not np.all(np.isfinite(m)):
+            raise ValueError("means contains non-finite values")
+        if self.kind not in ("bernoulli", "gaussian"):
+            raise ValueError(f"kind must be 'bernoulli' or 'gaussian'; got {self.kind!r}")
+        if self.kind == "bernoulli" and (np.any(m < 0) or np.any(m > 1)):
+            raise ValueError("means must be probabilities in [0, 1] for Bernoulli arms")
+        if not (np.isfinite(self.sigma) and self.sigma > 0):
+            raise ValueError(f"sigma must be a finite number > 0; got {self.sigma!r}")
+        object.__setattr__(self, "means", m)
+
+    @property
+    def K(self) -> int:
+        return int(self.means.size)
+
+    @property
+    def gaps(self) -> np.ndarray:
+        """``Delta_a = max_b mu_b - mu_a``, shape ``(K,)``."""
+        return self.means.max() - self.means
+
+    def rewards(self, arms: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Rewards of ``arms`` (any shape) from uniforms ``u`` (same shape):
+        ``1{u < mu_a}`` (Bernoulli) or ``mu_a + sigma * Phi^{-1}(u)`` (Gaussian)."""
+        mu = self.means[arms]
+        if self.kind == "bernoulli":
+            return (u < mu).astype(float)
+        return mu + self.sigma * ndtri(u)
+
+
+@dataclass
+class RegretRun:
+    """Result of a vectorised run.
+
+    Attributes
+    ----------
+    t : (m,) checkpoint times.
+    regret : (R, m) cumulative pseudo-regret of each repetition at each checkpoint.
+    pulls : (R, K) final pull counts (MAB) -- or ``None``.
+    extra : further per-repetition curves (e.g. an oracle's square-loss regret).
+    """
+
+    t: np.ndarray
+    regret: np.ndarray
+    pulls: np.ndarray | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def final(self) -> np.ndarray:
+        """(R,) regret at the last checkpoint."""
+        return self.regret[:, -1]
+
+    def band(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean curve and a normal confidence band ``mean +- z * se`` over repetitions."""
+        from scipy.stats import norm
+
+        R = self.regret.shape[0]
+        mean = self.regret.mean(axis=0)
+        se = self.regret.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.zeros_like(mean)
+        z = norm.ppf(0.5 + level / 2)
+        return mean, mean - z * se, mean + z * se
+
+
+def run_mab(
+    env: KArmedBandit,
+    policy: str,
+    *,
+    T: int,
+    n_reps: int,
+    rng,
+    checkpoints=None,
+    alpha: float = 2.0,
+    epsilon: float = 0.1,
+) -> RegretRun:
+    r"""Play ``n_reps`` independent repetitions of ``policy`` on ``env`` for ``T`` rounds.
+
+    Policies
+    --------
+    ``"ucb1"``
+        Pull each arm once, then :math:`a_t = \arg\max_a \hat\mu_a + \sqrt{\alpha \ln t / N_a}`
+        (Auer et al. 2002, UCB1 with :math:`\alpha = 2`; for Gaussian arms the bonus is
+        multiplied by ``sigma``).
+    ``"thompson"``
+        Bernoulli arms: sample :math:`\tilde\mu_a \sim \mathrm{Beta}(S_a + 1, F_a + 1)`;
+        Gaussian arms: :math:`\tilde\mu_a \sim N(\sum x / (N_a + 1), \sigma^2 / (N_a + 1))`;
+        pull :math:`\arg\max_a \tilde\mu_a`.
+    ``"egreedy"``
+        With probability ``epsilon`` a uniformly random arm, else the empirical best
+        (unpulled arms first).
+
+    Ties are broken towards the lowest arm index.
+
+    Parameters
+    ----------
+    env : the bandit.
+    T : horizon (>= 1).
+    n_reps : number ``R`` of independent repetitions (>= 1).
+    rng : a Generator (``R`` child streams are spawned) or a sequence of ``R``
+        Generators (repetition ``r`` then uses only ``rng[r]`` for its rewards and
+        exploration, so a vectorised run equals ``R`` single runs with the same
+        Generators). Thompson sampling's posterior draws come from the parent
+        Generator in the first mode (one ``(R, K)`` block per round) and from
+        ``rng[r]`` in the second, which is a reference mode with a loop over ``R``.
+    checkpoints : increasing times in ``[1, T]`` at which the regret is recorded.
+
+    Returns
+    -------
+    RegretRun with ``regret`` of shape ``(R, m)`` and ``pulls`` ``(R, K)``.
+    """
+    if not isinstance(env, KArmedBandit):
+        raise TypeError(f"env must be a KArmedBandit; got {type(env).__name__}")
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}; got {policy!r}")
+    T = check_int("T", T)
+    R = check_int("n_reps", n_reps)
+    if not (np.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
+    if not (0 <= epsilon <= 1):
+        raise ValueError(f"epsilon must be in [0, 1]; got {epsilon!r}")
+    streams, given = as_streams(rng, R)
+    cps = check_checkpoints(checkpoints, T)
+    K = env.K
+    gaps = env.gaps
+    scale = env.sigma if env.kind == "gaussian" else 1.0
+    cols = 3 if policy == "egreedy" else 1
+
+    N = np.zeros((R, K))
+    mean = np.zeros((R, K))  # empirical means
+    Nf, Mf = N.reshape(-1), mean.reshape(-1)
+    base = np.arange(R) * K
+    S = np.zeros((R, K))  # reward sums (Bernoulli: successes); means are exactly S / N
+    Sf = S.reshape(-1)
+    regret = np.empty((R, cps.size))
+    ci = 0
+    invsq = np.zeros((R, K)) if policy == "ucb1" else None
+    invsq_f = invsq.reshape(-1) if invsq is not None else None
+    inv_table = 1.0 / np.sqrt(np.arange(1, T + 1, dtype=float))
+
+    t = 0
+    while t < T:
+        n = min(_BLOCK, T - t)
+        U = draw_block(streams, n, cols)  # (n, R, cols)
+        for s in range(n):
+            t += 1
+            if policy == "ucb1":
+                if t <= K:
+                    a = np.full(R, t - 1)
+                else:
+                    idx = invsq * (scale * np.sqrt(alpha * np.log(t)))
+                    idx += mean
+                    a = idx.argmax(axis=1)
+            elif policy == "thompson":
+                if env.kind == "bernoulli":
+                    if given:
+                        theta = np.stack([g.beta(S[r] + 1.0, N[r] - S[r] + 1.0) for r, g in enumerate(streams)])
+                    else:
+                        theta = rng.beta(S + 1.0, N - S + 1.0)
+                else:
+                    if given:
+                        z = np.stack([g.standard_normal(K) for g in streams])
+                    else:
+                        z = rng.standard_normal((R, K))
+                    theta = S / (N + 1.0) + env.sigma * z / np.sqrt(N + 1.0)
+                a = theta.argmax(axis=1)
+            else:  # epsilon-greedy
+                est = np.where(N > 0, mean, np.inf)
+                a = est.argmax(axis=1)
+                explore = U[s, :, 1] < epsilon
+                if np.any(explore):
+                    rand_arm = np.minimum((U[s, :, 2] * K).astype(np.int64), K - 1)
+                    a = np.where(explore, rand_arm, a)
+            x = env.rewards(a, U[s, :, 0])
+            fi = base + a
+            cnt = Nf[fi] + 1.0
+            Nf[fi] = cnt
+            sx = Sf[fi] + x
+            Sf[fi] = sx
+            Mf[fi] = sx / cnt
+            if invsq_f is not None:
+                invsq_f[fi] = inv_table[cnt.astype(np.int64) - 1]
+            if t == cps[ci]:
+                regret[:, ci] = N @ gaps
+                ci += 1
+    return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))
