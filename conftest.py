@@ -11,7 +11,9 @@ the notebook's traceback.
 
 from __future__ import annotations
 
+import json
 import os
+import time
 
 # pytest-xdist runs one worker per core; an oversubscribed multi-threaded BLAS in each
 # worker (and in each notebook kernel, which inherits this environment) slows the
@@ -72,9 +74,21 @@ class MystNotebookItem(pytest.Item):
         os.environ.setdefault("THEORYLAB_PROFILE", "quick")
         os.environ.setdefault("THEORYLAB_ROOT", str(ROOT))
         timeout = self.config.getoption("--nb-timeout")
+        ledger_file = ROOT / "_build" / "ledger" / f"{src.stem}.json"
+        started = time.time()
         res = NotebookRun(out, timeout).execute()
         if res.error is not None:
             raise NotebookFailed(res.error.summary, res.error.trace)
+        # the notebook must have written its ledger, with one record per claim id
+        if not ledger_file.exists() or ledger_file.stat().st_mtime < started - 1:
+            raise NotebookFailed("no ledger written", f"{src.stem}: expected {ledger_file} from claims.Ledger")
+        records = json.loads(ledger_file.read_text(encoding="utf-8"))["records"]
+        if not records:
+            raise NotebookFailed("empty ledger", f"{src.stem}: the notebook checked no claim")
+        for cell in res.nb.cells:
+            for o in cell.get("outputs", []):
+                if o.get("output_type") == "stream" and "checked again" in o.get("text", ""):
+                    raise NotebookFailed("claim id checked twice", o["text"])
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, NotebookFailed):

@@ -157,3 +157,10 @@ def test_summary_table(ledger):
     table = ledger.summary()
     assert table.splitlines()[0].startswith("| claim")
     assert "reproduced" in table
+
+
+def test_rechecking_a_claim_replaces_its_record(ledger):
+    ledger.identity("C1", "first", measured=1.0, expected=1.0)
+    with pytest.warns(UserWarning, match="checked again"):
+        ledger.identity("C1", "second", measured=2.0, expected=2.0)
+    assert [r.statement for r in ledger.records] == ["second"]

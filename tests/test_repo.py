@@ -55,6 +55,6 @@ def test_notebook_conventions(job):
     assert "format_name: myst" in text
     # no outputs: a jupytext MyST file holds none; make sure nobody pasted an .ipynb JSON
     assert '"outputs"' not in text and '"execution_count"' not in text
-    assert re.search(rf"claims\.Ledger\(\s*[\"']{re.escape(job.slug)}[\"']", text), "no Ledger for this slug"
+    assert "claims.Ledger(" in text and job.slug in text, "no claims.Ledger for this slug"
     assert "config.profile()" in text
     assert "{footbibliography}" in text, "close the page with a {footbibliography}"

@@ -48,6 +48,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
@@ -330,7 +331,18 @@ class Ledger:
             reason=" ".join(reason.split()) if reason else "",
             extra=_jsonable(extra or {}),
         )
-        self.records.append(rec)
+        for i, old in enumerate(self.records):
+            if old.claim == rec.claim:
+                # re-running a notebook cell re-checks a claim: keep one record per id
+                warnings.warn(
+                    f"claim {rec.claim!r} checked again: the earlier record is replaced "
+                    "(give each check of a notebook its own id, e.g. C1a, C1b)",
+                    stacklevel=3,
+                )
+                self.records[i] = rec
+                break
+        else:
+            self.records.append(rec)
         if self.write:
             self._flush()
         if passed is not None:
