@@ -8,6 +8,14 @@ Sub-modules
              the single-input kernel / four-point-vertex / NTK recursions of
              Roberts, Yaida & Hanin (2022)
 ``spectra``  Gram eigendecomposition, Mercer spectra of dot-product kernels on spheres
+``cnn``      tree (hierarchical) CNN NNGP/NTK, torus spectra, a finite tree CNN with
+             hand-written backprop (``deep-cnn-kernel-hierarchy``)
+``infinite_depth``  the depth iteration of dual activations in log space and the
+             infinite-depth classifiers (``wide-deep-ntk-classification``)
+``eigenlearning``   spectral prediction of kernel-regression test risk
+
+``cnn``, ``infinite_depth`` and ``eigenlearning`` are imported by their sub-module
+path, e.g. ``from theorylab.kernels import cnn``.
 
 First used by ``notebooks/kernels/pdlt-criticality-finite-width.md``.
 """
