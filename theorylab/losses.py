@@ -358,13 +358,11 @@ def cstar(p, tau: float) -> np.ndarray:
     :math:`\psi(s) = (s^{\tau-1}-1)/(1-\tau)` is convex for :math:`\tau < 2` and concave
     for :math:`\tau > 2`), with :math:`a = 1/(2 - \tau)`:
 
-    ============  =============================================  ============================
-    tau           :math:`\mathcal C^*_\tau(p)`                    minimiser
-    ============  =============================================  ============================
-    < 2, != 1     :math:`[(\sum_y p_y^a)^{2-\tau} - 1]/(1-\tau)`   :math:`s_y \propto p_y^a`
-    1             :math:`-\sum_y p_y \log p_y` (entropy)          :math:`s = p`
-    >= 2          :math:`(1 - \max_y p_y)/(\tau - 1)`             a simplex vertex (infimum)
-    ============  =============================================  ============================
+    - :math:`\tau < 2,\ \tau \ne 1`: :math:`[(\sum_y p_y^a)^{2-\tau} - 1]/(1-\tau)`,
+      minimiser :math:`s_y \propto p_y^a`;
+    - :math:`\tau = 1`: :math:`-\sum_y p_y \log p_y` (entropy), minimiser :math:`s = p`;
+    - :math:`\tau \ge 2`: :math:`(1 - \max_y p_y)/(\tau - 1)`, an infimum approached at a
+      simplex vertex.
 
     ``(..., n) -> (...)``. Continuous in ``tau`` (including at 1 and 2).
     Checked against sympy and numerical minimisation in ``tests/test_losses.py`` and in

@@ -4,8 +4,8 @@ Used by ``notebooks/kernels/hierarchical-polys-three-layer.md`` (Wang, Nichani &
 Lee, *Learning Hierarchical Polynomials with Three-Layer Neural Networks*, ICLR
 2024, arXiv:2311.13774).
 
-Conventions
------------
+**Conventions.**
+
 * Inputs :math:`x \sim N(0, I_d)`; :math:`\mathrm{He}_j` are the *probabilists'*
   Hermite polynomials (:math:`\mathrm{He}_{j+1}(z) = z\,\mathrm{He}_j(z) - j\,\mathrm{He}_{j-1}(z)`),
   orthogonal with :math:`\mathbb E[\mathrm{He}_i\mathrm{He}_j] = j!\,\delta_{ij}`;

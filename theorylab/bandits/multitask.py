@@ -12,13 +12,13 @@ for ``T`` rounds. In every round task ``i`` sees ``K`` arms with features
 
 Learners (:func:`run_multitask`):
 
-``"independent"``  LinUCB/OFUL per task in :math:`\mathbb{R}^D` (no sharing);
-``"oracle"``       LinUCB per task on the known features :math:`B^\top x` (k-dim);
-``"shared"``       a computable stand-in for GFUCB: every ``refit_every`` rounds the
-                   subspace :math:`\hat B` is the top-k left singular space of the
-                   stacked per-task ridge estimates; each task then runs LinUCB on
-                   :math:`\hat B^\top x` with an inflated width (see the function).
-``"greedy"``       per-task ridge, no bonus (reported, never a pass baseline).
+- ``"independent"``: LinUCB/OFUL per task in :math:`\mathbb{R}^D` (no sharing);
+- ``"oracle"``: LinUCB per task on the known features :math:`B^\top x` (k-dim);
+- ``"shared"``: a computable stand-in for GFUCB: every ``refit_every`` rounds the
+  subspace :math:`\hat B` is the top-k left singular space of the stacked per-task
+  ridge estimates; each task then runs LinUCB on :math:`\hat B^\top x` with an
+  inflated width (see the function);
+- ``"greedy"``: per-task ridge, no bonus (reported, never a pass baseline).
 
 Used by the notebook ``bandits-rl/multitask-representation-gfucb``.
 """

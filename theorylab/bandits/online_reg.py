@@ -50,8 +50,9 @@ def ogd_least_squares(
 
     Returns
     -------
-    dict with ``t (m,)``, ``regret (R, m)`` = :math:`\sum_{s\le t}\ell_s(\theta_s) -
-    \min_\theta\sum_{s\le t}\ell_s(\theta)`, and ``theta (R, d)`` the last iterate.
+    dict
+        ``t`` (m,); ``regret`` (R, m) :math:`= \sum_{s\le t}\ell_s(\theta_s) -
+        \min_\theta\sum_{s\le t}\ell_s(\theta)`; ``theta`` (R, d), the last iterate.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)

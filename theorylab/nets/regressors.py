@@ -45,6 +45,10 @@ def mlp_grad(W: np.ndarray, a: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray,
 class OnlineMLPOracle:
     r"""Per-arm online two-layer ReLU regressor trained by one OGD step per round.
 
+    The oracle protocol: ``init(R, K, p) -> state``; ``predict(state, phi) -> (R, K)``
+    for contexts ``phi`` of shape (R, p); ``update(state, phi, a, y, t)`` with actions
+    ``a`` and rewards ``y`` of shape (R,).
+
     Parameters
     ----------
     width : hidden width ``m``.
@@ -54,9 +58,6 @@ class OnlineMLPOracle:
         (KL / log loss of :math:`\sigma(f)`).
     rho : perturbation scale (0: no perturbation).
     rng : Generator for the initialisation and the perturbations (required).
-
-    The oracle protocol: ``init(R, K, p) -> state``, ``predict(state, phi (R, p)) -> (R, K)``,
-    ``update(state, phi, a (R,), y (R,), t)``.
     """
 
     def __init__(self, width: int, step, *, link: str = "identity", rho: float = 0.0,
