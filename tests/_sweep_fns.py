@@ -25,11 +25,3 @@ def counted(a, *, rng):
     CALLS.append(a)
     return float(a * 10 + rng.integers(0, 5))
 
-
-def busy(k, *, rng):
-    """CPU-bound point for the speed-up measurement (about 0.1 s)."""
-    A = rng.normal(size=(200, 200))
-    s = 0.0
-    for _ in range(30):
-        s += float(np.linalg.eigvalsh(A @ A.T)[-1])
-    return s

@@ -36,6 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._validate import nonneg_real
+
 from .dual import (
     ACTIVATIONS,
     EXACT_DERIV_DUALS,
@@ -73,13 +75,7 @@ def _check_X(name: str, X, d: int | None = None) -> np.ndarray:
     return A
 
 
-def _check_var(name: str, v) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {type(v).__name__}")
-    v = float(v)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0; got {v}")
-    return v
+_check_var = nonneg_real
 
 
 def _check_depth(depth) -> int:

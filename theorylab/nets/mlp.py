@@ -35,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validate import nonneg_real
+
 from ..kernels.dual import ACTIVATIONS
 
 __all__ = [
@@ -83,13 +85,7 @@ def _acts(activation: Activation) -> tuple[Callable, Callable]:
     raise TypeError("activation must be a registered name or a (phi, dphi) pair of callables")
 
 
-def _check_var(name: str, v) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {type(v).__name__}")
-    v = float(v)
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0; got {v}")
-    return v
+_check_var = nonneg_real
 
 
 def _check_int(name: str, v, lo: int) -> int:
