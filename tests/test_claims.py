@@ -355,6 +355,11 @@ def test_comparison_paired_interval_and_edges(ledger):
     # a flat learner (identical values) never passes a paired comparison
     with pytest.raises(claims.ClaimFailed):
         ledger.comparison("C3", "x", **IMPL, better=worse, worse=worse)
+    # a positive mean gap whose interval reaches below 0 is not a win
+    noisy = np.array([1.0, -1.0, 1.0, -1.0, 0.5])
+    with pytest.raises(claims.ClaimFailed):
+        ledger.comparison("C3b", "x", **IMPL, better=np.zeros(5), worse=noisy)
+    assert ledger.records[-1].measured["mean_gap"] > 0
     with pytest.raises(ValueError, match="margin"):
         ledger.comparison("C4", "x", **IMPL, better=better, worse=worse, margin=-0.1)
     with pytest.raises(ValueError, match="factor"):
