@@ -123,6 +123,12 @@ def test_identity_grades(ledger):
     assert r.grade == "weak"  # tolerance > 50% of |expected|
     r = ledger.identity("C6", "catalogue", **IMPL, measured=1.2, expected=1.0, atol=tol_catalogue(0.3, "t"))
     assert r.grade == "moderate"
+    r = ledger.identity("C7", "truncation", **IMPL, measured=1.0 + 1e-9, expected=1.0,
+                        atol=claims.tol_truncation(2e-9, "cap e^-20"))
+    assert r.grade == "strong"
+    r = ledger.identity("C8", "truncation", **IMPL, measured=1.0 + 1e-4, expected=1.0,
+                        atol=claims.tol_truncation(2e-4, "series cut at k=3"))
+    assert r.grade == "moderate"
 
 
 def test_identity_at_roundoff_without_reference_needs_a_control(ledger):

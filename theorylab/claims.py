@@ -36,7 +36,8 @@ Tolerances are computed, not typed
 ----------------------------------
 Every non-zero tolerance is a :class:`Tolerance` built by :func:`tol_se` (k × a standard
 error measured in the notebook), :func:`tol_roundoff` (float64 round-off of the
-computation), :func:`tol_catalogue` (the frozen pass window of the paper catalogue) or
+computation), :func:`tol_truncation` (a derived bound on a deterministic numerical error:
+series truncation, a cap, a solver's stopping rule), :func:`tol_catalogue` (the frozen pass window of the paper catalogue) or
 :func:`tol_exact` (zero). The record stores where it came from. A bare float is refused.
 
 Not reproduced
@@ -95,6 +96,7 @@ __all__ = [
     "tol_roundoff",
     "tol_se",
     "tol_catalogue",
+    "tol_truncation",
     "Control",
     "Record",
     "Ledger",
@@ -122,7 +124,7 @@ VERDICTS: tuple[str, ...] = ("reproduced", "not-reproduced", "reported")
 """Possible verdicts. ``reported`` only for :meth:`Ledger.report` records."""
 
 GRADE_RULES: dict[str, str] = {
-    "identity": "strong at round-off/exact tolerance, or within k <= 4 standard errors with "
+    "identity": "strong at round-off/exact tolerance (or a derived truncation bound <= 1e-6 of the scale), or within k <= 4 standard errors with "
                 "tolerance <= 50% of |expected|; moderate for k <= 6 or a catalogue window <= 50% "
                 "of |expected|; weak otherwise",
     "limit": "weak with < 4 points; strong when the distance is non-increasing over the tail and "
@@ -172,7 +174,7 @@ class Tolerance:
     value : float
         The tolerance itself (>= 0).
     source : str
-        ``exact``, ``roundoff``, ``se``, ``catalogue``, ``combined`` or ``typed`` (legacy).
+        ``exact``, ``roundoff``, ``truncation``, ``se``, ``catalogue``, ``combined`` or ``typed`` (legacy).
     detail : str
         Where the number came from, in words.
     se, k : float or None
@@ -253,6 +255,16 @@ def tol_se(se: Any, k: float = 3.0, *, source: str) -> Tolerance:
     if not isinstance(source, str) or not source.strip():
         raise ValueError("source must say what the standard error was measured on")
     return Tolerance(kk * s, "se", f"{_fmt(kk)} × SE {_fmt(s)} ({source.strip()})", se=s, k=kk)
+
+
+def tol_truncation(value: float, source: str) -> Tolerance:
+    """A bound on a deterministic numerical error derived in the notebook: a truncated
+    series, a score cap, a solver's stopping rule, a bisection bracket. ``source`` gives the
+    derivation in one line (e.g. "scores capped at -30: mass <= (n-2)e^-30 ~ 3e-12")."""
+    v = _real("value", value)
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError("source must give the derivation of the truncation bound")
+    return Tolerance(v, "truncation", source.strip())
 
 
 def tol_catalogue(value: float, source: str) -> Tolerance:
@@ -494,6 +506,10 @@ def _tol_grade(tol: Tolerance, allowed_max: float, scale: float) -> tuple[str, s
     too_wide = scale > 0 and allowed_max > 0.5 * scale
     if too_wide:
         return "weak", f"tolerance {_fmt(allowed_max)} > 50% of |expected| {_fmt(scale)}"
+    if src == "truncation":
+        if allowed_max <= 1e-6 * max(1.0, scale):
+            return "strong", "derived numerical-error bound <= 1e-6 of the scale"
+        return "moderate", "derived numerical-error bound > 1e-6 of the scale"
     if src == "se":
         k = tol.k or 0.0
         if k <= 4:
@@ -940,7 +956,7 @@ class Ledger:
         control_needed = (
             role == "claim" and resolved == "reproduced"
             and not (kind == "identity" and grade == "strong" and tolerance is not None
-                     and tolerance.dominant in ("exact", "roundoff") and bool(reference.strip()))
+                     and tolerance.dominant in ("exact", "roundoff", "truncation") and bool(reference.strip()))
         )
         if control is not None:
             bad = sorted(set(control.overrides) - set(control_keys))
