@@ -51,9 +51,12 @@ class Profile:
     name: str
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"profile name must be a str, one of {', '.join(map(repr, PROFILES))}; "
+                            f"got {type(self.name).__name__}")
         if self.name not in PROFILES:
             raise ValueError(
-                f"profile must be one of {', '.join(map(repr, PROFILES))}; got {self.name!r}"
+                f"profile name must be one of {', '.join(map(repr, PROFILES))}; got {self.name!r}"
             )
 
     @property
@@ -87,6 +90,12 @@ def profile(name: str | None = None) -> Profile:
     ------
     ValueError
         If the name is not one of :data:`PROFILES`; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> P = profile("quick")
+    >>> P.pick(quick=100, full=10_000)
+    100
     """
     if name is None:
         raw = os.environ.get("THEORYLAB_PROFILE", "").strip()

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import _validate as V
 from . import claims, config
 
 __all__ = ["Paper", "PARTS", "papers", "get", "notebook_path", "status", "suggest", "UnknownPaper"]
@@ -64,7 +65,15 @@ def papers() -> tuple[Paper, ...]:
 
 
 def suggest(slug: str, n: int = 3) -> list[str]:
-    """Closest registered slugs to ``slug``."""
+    """Closest registered slugs to ``slug`` (at most ``n``).
+
+    Examples
+    --------
+    >>> suggest("cross-entropy", n=1)
+    ['cross-entropy-hconsistency']
+    """
+    V.text("slug", slug, nonempty=False)
+    n = V.count("n", n, low=0, high=10_000)
     slugs = [p.slug for p in papers()]
     close = difflib.get_close_matches(slug, slugs, n=n, cutoff=0.4)
     if not close:
@@ -73,7 +82,14 @@ def suggest(slug: str, n: int = 3) -> list[str]:
 
 
 def get(slug: str) -> Paper:
-    """The paper with this slug; :class:`UnknownPaper` (a ``ValueError``) otherwise."""
+    """The paper with this slug; :class:`UnknownPaper` (a ``ValueError``) otherwise.
+
+    Examples
+    --------
+    >>> get("cross-entropy-hconsistency").part
+    'learning-theory'
+    """
+    V.text("slug", slug)
     for p in papers():
         if p.slug == slug:
             return p
@@ -85,8 +101,12 @@ def get(slug: str) -> Paper:
 
 
 def notebook_path(slug: str, root: Path | None = None) -> Path | None:
-    """``notebooks/<part>/<slug>.md`` if it exists, else ``None``."""
+    """``notebooks/<part>/<slug>.md`` under ``root`` (default: the repository root) if it
+    exists, else ``None``."""
     p = get(slug)
+    if root is not None and not isinstance(root, (str, Path)):
+        raise TypeError(f"root must be a path; got {type(root).__name__}")
+    root = Path(root) if root is not None else None
     base = (root or config.repo_root()) / "notebooks"
     path = base / p.part / f"{slug}.md"
     return path if path.is_file() else None
