@@ -354,11 +354,13 @@ def int_array(
 def int_sequence(name: str, v: Any, *, low: int | None = None, high: int | None = None,
                  min_length: int = 1) -> tuple[int, ...]:
     """A sequence of integers (e.g. filter sizes, layer widths) as a tuple of ints."""
-    if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)):
+    if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)) or (
+            isinstance(v, np.ndarray) and v.ndim != 1):
         raise TypeError(f"{name} must be a sequence of integers; got {_kind(v)} {_show(v)}")
     out = tuple(integer(f"{name}[{i}]", x, low=low, high=high) for i, x in enumerate(v))
     if len(out) < min_length:
-        raise ValueError(f"{name} must have at least {min_length} entries; got {len(out)}")
+        raise ValueError(f"{name} must have at least {min_length} entr{'y' if min_length == 1 else 'ies'}; "
+                         f"got {len(out)}")
     return out
 
 

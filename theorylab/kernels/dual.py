@@ -39,6 +39,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
+from .. import _validate as V
+
 __all__ = [
     "ACTIVATIONS",
     "EXACT_DERIV_DUALS",
@@ -116,7 +118,13 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 
 
 def activation_fn(activation: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The callable :math:`\\phi` of a registered activation name."""
+    """The callable :math:`\\phi` of a registered activation name.
+
+    Examples
+    --------
+    >>> activation_fn("relu")(np.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     _check_name("activation", activation, ACTIVATIONS)
     return ACTIVATIONS[activation][0]
 
@@ -140,21 +148,15 @@ def activation_deriv(activation: str) -> Callable[[np.ndarray], np.ndarray]:
 # --------------------------------------------------------------------------- #
 # validation
 # --------------------------------------------------------------------------- #
-def _check_name(argname: str, name: object, table: dict) -> None:
+def _check_name(argname: str, name: object, table: dict, what: str = "a registered activation") -> None:
     if not isinstance(name, str):
         raise TypeError(f"{argname} must be a str naming an activation; got {type(name).__name__}")
     if name not in table:
-        raise ValueError(f"{argname} {name!r} has no closed form here; known: {sorted(table)}")
+        raise ValueError(f"{argname} {name!r} is not {what}; known: {sorted(table)}")
 
 
 def _as_float(name: str, a: ArrayLike) -> np.ndarray:
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number or array; got {type(a).__name__}") from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
+    return V.array(name, a)
 
 
 def _validate(k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -178,7 +180,11 @@ def _validate(k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) -> tuple[np.ndarra
 
 def _resolve(fn: FnLike, *, deriv: bool, argname: str) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(fn, str):
-        return activation_deriv(fn) if deriv else activation_fn(fn)
+        _check_name(argname, fn, ACTIVATIONS)
+        if deriv and ACTIVATIONS[fn][1] is None:
+            raise ValueError(f"{argname} {fn!r} has no pointwise derivative (a Dirac delta); "
+                             "only dual_deriv_exact handles it")
+        return ACTIVATIONS[fn][1 if deriv else 0]
     if not callable(fn):
         raise TypeError(f"{argname} must be a callable or a registered activation name; got {type(fn).__name__}")
     return fn
@@ -297,7 +303,7 @@ def dual_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) 
     Used in ``notebooks/kernels/pdlt-criticality-finite-width.md`` (the book's
     :math:`\langle\sigma_\alpha\sigma_\beta\rangle_K`, eq. 4.x [inferred numbering]).
     """
-    _check_name("activation", activation, EXACT_DUALS)
+    _check_name("activation", activation, EXACT_DUALS, "an activation with a closed-form dual")
     a, c, b = _validate(k11, k12, k22)
     return np.asarray(EXACT_DUALS[activation](a, c, b), dtype=np.float64)
 
@@ -314,7 +320,7 @@ def dual_deriv_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: Array
 
     Same parameters and shapes as :func:`dual_exact`.
     """
-    _check_name("activation", activation, EXACT_DERIV_DUALS)
+    _check_name("activation", activation, EXACT_DERIV_DUALS, "an activation with a closed-form derivative dual")
     a, c, b = _validate(k11, k12, k22)
     return np.asarray(EXACT_DERIV_DUALS[activation](a, c, b), dtype=np.float64)
 
@@ -323,11 +329,8 @@ def dual_deriv_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: Array
 # quadrature
 # --------------------------------------------------------------------------- #
 def _nodes(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)):
-        raise TypeError(f"n_nodes must be an int; got {type(n_nodes).__name__}")
-    if not 1 <= n_nodes <= _MAX_NODES:
-        raise ValueError(f"n_nodes must be in [1, {_MAX_NODES}] (hermegauss overflows above); got {n_nodes}")
-    x, w = np.polynomial.hermite_e.hermegauss(int(n_nodes))
+    n_nodes = V.count("n_nodes", n_nodes, high=_MAX_NODES)
+    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
     return x, w / np.sqrt(2 * np.pi)
 
 
@@ -386,7 +389,15 @@ def dual_quad(
     """
     phi = _resolve(fn, deriv=False, argname="fn")
     a, c, b = _validate(k11, k12, k22)
-    return _quad2(lambda u, v: phi(u) * phi(v), a, c, b, n_nodes, chunk)
+    chunk = V.count("chunk", chunk, high=V.MAX_ELEMENTS)
+    return _finite_out("fn", _quad2(lambda u, v: phi(u) * phi(v), a, c, b, n_nodes, chunk))
+
+
+def _finite_out(argname: str, out: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{argname} gave non-finite values at the quadrature or sample points "
+                         "(the expectation does not exist in float64 for these variances)")
+    return out
 
 
 def dual_deriv_quad(
@@ -405,7 +416,8 @@ def dual_deriv_quad(
     """
     dphi = _resolve(dfn, deriv=True, argname="dfn")
     a, c, b = _validate(k11, k12, k22)
-    return _quad2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_nodes, chunk)
+    chunk = V.count("chunk", chunk, high=V.MAX_ELEMENTS)
+    return _finite_out("dfn", _quad2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_nodes, chunk))
 
 
 def gaussian_expectation(fn: Callable[[np.ndarray], np.ndarray] | str, K: ArrayLike, *, n_nodes: int = 120) -> np.ndarray:
@@ -428,17 +440,13 @@ def gaussian_expectation(fn: Callable[[np.ndarray], np.ndarray] | str, K: ArrayL
 # --------------------------------------------------------------------------- #
 # Monte-Carlo
 # --------------------------------------------------------------------------- #
-def _check_mc(n_samples: int, rng: np.random.Generator) -> int:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise TypeError(f"n_samples must be an int; got {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2; got {n_samples}")
-    return int(n_samples)
+def _check_mc(n_samples: int, rng: np.random.Generator, return_se, chunk) -> tuple[int, bool, int]:
+    V.rng(rng)
+    n = V.count("n_samples", n_samples, low=2, high=V.MAX_ELEMENTS)
+    return n, V.flag("return_se", return_se), V.count("chunk", chunk, high=V.MAX_ELEMENTS)
 
 
-def _mc2(f, a, c, b, n_samples, rng, return_se, chunk):
+def _mc2(f, a, c, b, n_samples, rng, return_se, chunk, argname="fn"):
     shape = a.shape
     s1 = np.sqrt(a).ravel()
     s2 = np.sqrt(b).ravel()
@@ -459,6 +467,7 @@ def _mc2(f, a, c, b, n_samples, rng, return_se, chunk):
         vals = np.asarray(f(u, v), dtype=float)
         mean[sl] = vals.mean(axis=1)
         se[sl] = vals.std(axis=1, ddof=1) / np.sqrt(n_samples)
+    _finite_out(argname, mean)
     if return_se:
         return mean.reshape(shape), se.reshape(shape)
     return mean.reshape(shape)
@@ -482,7 +491,7 @@ def dual_mc(
     (sample std / sqrt(n_samples)). ``rng`` is required.
     """
     phi = _resolve(fn, deriv=False, argname="fn")
-    n_samples = _check_mc(n_samples, rng)
+    n_samples, return_se, chunk = _check_mc(n_samples, rng, return_se, chunk)
     a, c, b = _validate(k11, k12, k22)
     return _mc2(lambda u, v: phi(u) * phi(v), a, c, b, n_samples, rng, return_se, chunk)
 
@@ -500,6 +509,6 @@ def dual_deriv_mc(
 ):
     r"""Monte-Carlo estimate of :math:`\mathbb E[\phi'(u)\phi'(v)]` (see :func:`dual_mc`)."""
     dphi = _resolve(dfn, deriv=True, argname="dfn")
-    n_samples = _check_mc(n_samples, rng)
+    n_samples, return_se, chunk = _check_mc(n_samples, rng, return_se, chunk)
     a, c, b = _validate(k11, k12, k22)
-    return _mc2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_samples, rng, return_se, chunk)
+    return _mc2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_samples, rng, return_se, chunk, "dfn")
