@@ -93,7 +93,7 @@ HUGE = 10**12
 allocated or looped over."""
 
 TIME_LIMIT = 3.0
-"""Seconds a perturbed call may take before it counts as a hang."""
+"""CPU seconds a perturbed call may take before it counts as a hang."""
 
 
 class _RngSentinel:
@@ -306,16 +306,18 @@ class CallTimeout(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`CallTimeout` after ``seconds`` of *CPU* time (``ITIMER_PROF``), so a
+    loaded shared machine does not turn a slow call into a 'hang'."""
     def handler(signum, frame):  # pragma: no cover - only on a hang
-        raise CallTimeout(f"call took more than {seconds} s")
+        raise CallTimeout(f"call took more than {seconds} s of CPU time")
 
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = signal.signal(signal.SIGPROF, handler)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def _materialise(v: Any) -> Any:

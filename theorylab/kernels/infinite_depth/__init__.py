@@ -40,7 +40,7 @@ Sub-modules (private; every name is importable from this package)
 ``_data``         the Dirichlet problem and its Bayes rule
 """
 
-from ._classifiers import (
+from ._classifiers import (  # noqa: F401 - private names kept importable from the package
     _labels,
     _sign,
     hilbert_kernel_classifier,
@@ -49,8 +49,8 @@ from ._classifiers import (
     nadaraya_watson_classifier,
     one_nn_classifier,
 )
-from ._data import _has_duplicates, dirichlet_bayes_rule, dirichlet_circle_sample
-from ._duals import (
+from ._data import _has_duplicates, dirichlet_bayes_rule, dirichlet_circle_sample  # noqa: F401
+from ._duals import (  # noqa: F401 - private names kept importable from the package
     _NEAR,
     NAMED_DUALS,
     Dual,
@@ -64,7 +64,14 @@ from ._duals import (
     named_dual,
     singular_exponent,
 )
-from ._iteration import MAX_DEPTH, DeepKernels, _unit_rows, deep_kernels, deep_kernels_log, log_cosines
+from ._iteration import (  # noqa: F401 - private names kept importable from the package
+    MAX_DEPTH,
+    DeepKernels,
+    _unit_rows,
+    deep_kernels,
+    deep_kernels_log,
+    log_cosines,
+)
 
 __all__ = [
     "Dual",

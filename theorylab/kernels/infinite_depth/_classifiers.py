@@ -77,7 +77,8 @@ def interpolating_classifier(log_K_train, log_K_test, y) -> np.ndarray:
     if not np.all(np.isfinite(np.diag(LK))):
         raise ValueError("log_K_train must have a finite diagonal (k(x, x) > 0)")
     if LT.shape[0] and not np.all(np.isfinite(LT.max(axis=1))):
-        raise ValueError("log_K_test: every test row needs at least one finite entry (k(x, x_i) > 0 for some i)")
+        raise ValueError("log_K_test: every test row needs at least one finite entry "
+                         "(k(x, x_i) > 0 for some i)")
     log_c = float(np.max(np.diag(LK)))
     if np.min(LK - log_c) > math.log(0.5):
         # "centred" form for Gram matrices close to all-ones (majority-vote regime):

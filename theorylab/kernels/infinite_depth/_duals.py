@@ -318,7 +318,8 @@ def named_dual(name: str) -> Dual:
         c = np.zeros(k + 1)
         c[k] = 1.0
         return PolynomialDual(c, name=name)
-    raise ValueError(f"unknown dual name {name!r}; known: 'relu', 'erf', {', '.join(map(repr, NAMED_DUALS))}, "
+    raise ValueError(f"unknown dual name {name!r}; known: 'relu', 'erf', "
+                     f"{', '.join(map(repr, NAMED_DUALS))}, "
                      "'sine_<a>', 'hermite_<k>'")
 
 
