@@ -10,6 +10,7 @@ import numpy as np
 from .. import _validate as V
 from ._comp_sum import cstar  # noqa: F401 - used by the examples
 from ._core import (
+    _MAX_SCORE,
     _EPS_SLACK,
     _MAX_STEP,
     _as_float,
@@ -331,7 +332,7 @@ def calibration_transform_numeric(
     if tt.ndim != 1 or tt.size == 0:
         raise ValueError(f"t must be a number or a non-empty 1-D array of gaps; got shape {tt.shape}")
     n_restarts = V.count("n_restarts", n_restarts)
-    score_bound = V.positive("score_bound", score_bound)
+    score_bound = V.real("score_bound", score_bound, low=0.0, low_open=True, high=_MAX_SCORE)
     return_all = V.flag("return_all", return_all)
     V.elements("t.size * n_restarts * n * n", (tt.size, n_restarts, n, n))
     p = sample_gap_distributions(tt, n, n_restarts, rng=rng)  # (k, r, n)

@@ -24,6 +24,10 @@ _EPS_SLACK = 1e-12
 # --------------------------------------------------------------------------- #
 # validation (public boundary)
 # --------------------------------------------------------------------------- #
+_MAX_SCORE = 300.0
+"""Largest score bound: the sum-exponential loss of a score gap 2 * 300 is e^600, still
+finite in float64 (a bound above ~350 makes the losses overflow)."""
+
 MAX_CLASSES = 10**6
 """Largest number of classes."""
 

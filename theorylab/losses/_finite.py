@@ -12,6 +12,7 @@ from .. import _validate as V
 from ._bounds import minimize_conditional_risk
 from ._comp_sum import comp_sum_phi
 from ._core import (
+    _MAX_SCORE,
     _SUM_TOL,
     _check_n,
     _check_prob,
@@ -157,7 +158,7 @@ def gap_constant_class(
     tv = np.atleast_1d(V.array("taus", taus, low=0.0))
     if tv.ndim != 1 or tv.size == 0:
         raise ValueError(f"taus must be a non-empty 1-D array of finite values >= 0; got shape {tv.shape}")
-    lam = V.positive("score_bound", score_bound)
+    lam = V.real("score_bound", score_bound, low=0.0, low_open=True, high=_MAX_SCORE)
     r = V.count("n_restarts", n_restarts)
     n = pi.size
     V.elements("taus.size * n_restarts * n * n", (tv.size, r, n, n))
@@ -184,7 +185,7 @@ def gap_constant_class_uniform(n: int, tau: float, *, score_bound: float) -> flo
     """
     n = _check_n(n)
     tau = _check_tau(tau)
-    lam = V.positive("score_bound", score_bound)
+    lam = V.real("score_bound", score_bound, low=0.0, low_open=True, high=_MAX_SCORE)
     return float(comp_sum_phi(n - 1.0, tau) - comp_sum_phi((n - 1.0) * math.exp(-2 * lam), tau))
 
 
