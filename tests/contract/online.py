@@ -43,6 +43,6 @@ CASES = {
     "static_comparator": ok(_INST, np.array([4, 8]), n_iter=50).invalid(horizons=[np.array([0, 4])]),
     "dynamic_comparator": ok(_INST, n_iter=50),
     "static_regret": ok(_RUN, _INST, np.array([8]), comparator=None),
-    "dynamic_regret": ok(_RUN, _INST, _U, np.array([4, 8])).invalid(u=[_U * 10]),
+    "dynamic_regret": ok(_RUN, _INST, _U, np.array([4, 8])).invalid(u=[_U + 2.0]),
     "path_length": ok(_U),
 }
