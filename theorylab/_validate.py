@@ -167,8 +167,10 @@ def integer(name: str, v: Any, *, low: int | None = None, high: int | None = Non
             raise TypeError(f"{name} must be an integer; got the float {v!r} (pass int({v!r}) if you mean it)")
         raise TypeError(f"{name} must be an integer; got {_kind(v)} {_show(v)}")
     i = int(v)
-    if (low is not None and i < low) or (high is not None and i > high):
-        raise ValueError(f"{name} must be an integer {_range_text(low, high, False, False)}; got {i}")
+    if low is not None and i < low:
+        raise ValueError(f"{name} must be >= {low}; got {i}")
+    if high is not None and i > high:
+        raise ValueError(f"{name} must be <= {high} (a larger value would allocate or loop absurdly); got {i}")
     return i
 
 
