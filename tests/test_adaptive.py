@@ -361,8 +361,8 @@ RNG = np.random.default_rng(0)
     [
         (np.array([[0.5, 1.2]]), r"\[0, 1\]"),
         (np.array([[0.5, -0.1]]), r"\[0, 1\]"),
-        (np.array([[0.5, np.nan]]), "non-finite"),
-        (np.array([[0.5, np.inf]]), "non-finite"),
+        (np.array([[0.5, np.nan]]), "values contains nan"),
+        (np.array([[0.5, np.inf]]), "values contains inf"),
         (np.zeros((0, 3)), "n_samples >= 1"),
         (np.zeros(3), "shape"),
         (np.zeros((3, 0)), "at least one query"),
@@ -383,7 +383,7 @@ def test_query_values_callable_checks():
     np.testing.assert_array_equal(A.query_values(lambda Z: (Z[:, 0] + 1) / 2, X), np.ones((4, 1)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         A.query_values(lambda Z: Z.sum(axis=1), X)
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="contains nan"):
         A.query_values(lambda Z: np.full(Z.shape[0], np.nan), X)
     with pytest.raises(ValueError, match="n_samples >= 1"):
         A.query_values(lambda Z: Z[:, 0], np.ones((0, 2)))
@@ -422,7 +422,7 @@ def test_bad_parameters():
     s0 = _det_state(3)
     with pytest.raises(ValueError, match="equal length"):
         A.thresholdout_answer(np.zeros(3), np.zeros(2), s0, rng=RNG)
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="contains nan"):
         A.thresholdout_answer(np.array([np.nan]), np.zeros(1), s0, rng=RNG)
     with pytest.raises(TypeError, match="state"):
         A.thresholdout_answer(np.zeros(1), np.zeros(1), {"budget": 3}, rng=RNG)

@@ -14,7 +14,7 @@ _STATE = ad.thresholdout_init(threshold=0.05, sigma=0.01, budget=3, rng=np.rando
 
 CASES = {
     "query_values": ok(lambda X: (X[:, :2] > 0).astype(float), _X[0]),
-    "validate_query_values": ok(_V, name="values").invalid(values=[_V * 2]),
+    "validate_query_values": ok(_V, name="values").invalid(values=[_V * 2]).legal(name=["unknown choice"]),
     "empirical_answers": ok(_V),
     "gaussian_answers": ok(_V, scale=0.1, rng=RNG).invalid(scale=[-1.0]),
     "laplace_answers": ok(_V, scale=0.1, rng=RNG).invalid(scale=[-1.0]),
@@ -36,7 +36,7 @@ CASES = {
     "thresholdout_init": ok(threshold=0.05, sigma=0.01, budget=3, rng=RNG, noise="laplace").invalid(
         sigma=[-1.0]),
     "thresholdout_answer": ok(np.array([0.5, 0.6, 0.4]), np.array([0.5, 0.3, 0.41]), _STATE, rng=RNG,
-                              on_exhausted="stop").invalid(train_means=[np.array([0.5, 2.0, 0.4])]),
+                              on_exhausted="stop").invalid(holdout_means=[np.array([0.5, 0.3])]),
     "thresholdout_parameters": ok(0.1, 100, 0.05).invalid(tau=[0.0], beta=[1.0]),
     "Thresholdout": ok(threshold=0.05, sigma=0.01, budget=3, rng=RNG, noise="gaussian"),
     "Thresholdout.answer": ok(np.array([0.5, 0.6]), np.array([0.5, 0.3])).on(
