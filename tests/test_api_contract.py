@@ -101,8 +101,18 @@ def test_valid_call_is_finite_and_deterministic(modname, key, case):
     assert C.same(first, second), f"{modname}.{key}: two calls with the same seed differ"
 
 
+def _mark_awaiting(request, modname: str, key: str, strict: bool = True) -> None:
+    owner = C.awaiting_owner(modname).get(key.split(".")[0]) or C.awaiting_owner(modname).get(key)
+    if owner:
+        request.applymarker(pytest.mark.xfail(
+            strict=strict, reason=f"known bad calls, awaiting validation by {owner} (AWAITING_OWNER in "
+                                f"{C.case_file(modname)}; remove the entry once this passes)"))
+
+
 @pytest.mark.parametrize("modname, key, case", ENTRIES)
-def test_bad_inputs_get_clear_errors(modname, key, case):
+def test_bad_inputs_get_clear_errors(request, modname, key, case):
+    if isinstance(case, C.Case):
+        _mark_awaiting(request, modname, key)
     if isinstance(case, Exception):
         pytest.fail(f"{C.case_file(modname)} does not import: {type(case).__name__}: {case}")
     if isinstance(case, C.Skip):
@@ -114,7 +124,8 @@ def test_bad_inputs_get_clear_errors(modname, key, case):
 
 
 @pytest.mark.parametrize("modname, key, case", CASE_ENTRIES)
-def test_random_bad_inputs_get_clear_errors(modname, key, case):
+def test_random_bad_inputs_get_clear_errors(request, modname, key, case):
+    _mark_awaiting(request, modname, key, strict=False)  # random draws may miss the known bad calls
     fn = C.target_of(modname, key, case)
     sig = inspect.signature(fn)
     arguments = dict(C.bind(fn, case).arguments)

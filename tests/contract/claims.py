@@ -27,7 +27,8 @@ CASES = {
                           rationale="exact").on(_LEDGER).legal(
         claim=["unknown choice"], statement=["unknown choice"], reference=["unknown choice"],
         rationale=["unknown choice"], reason=["unknown choice"], replaces=["unknown choice"],
-        no_control=["unknown choice"]).fix("expect", "kind"),
+        no_control=["unknown choice"]).fix("expect", "kind").nondeterministic(
+        "a record holds the wall time since the previous check"),
     "fit_loglog": ok([1.0, 2.0, 4.0, 8.0], [1.0, 4.1, 15.8, 64.3], level=0.9).invalid(level=[0.0, 1.0]),
     "load_records": skip("reads a ledger file written by Ledger; covered by tests/test_claims.py"),
     "load_all_records": ok(),
@@ -35,3 +36,11 @@ CASES = {
     "paper_status": ok([_REC]),
     "verdict_label": ok(_REC, html=True),
 }
+
+AWAITING_OWNER = {
+    name: "the lead (theorylab.claims, issue 12)"
+    for name in ("Tolerance", "tol_roundoff", "Ledger", "fit_loglog", "records_table", "paper_status",
+                 "verdict_label")
+}
+"""Known bad calls (numeric strings accepted, flags not checked, non-string texts crash,
+records not type-checked): see the issue-13 report; the lead owns claims.py."""

@@ -20,3 +20,10 @@ CASES = {
                               chunk=2),
     "sample_preactivations": ok(_X, depth=2, width=5, n_ensemble=3, rng=RNG, activation="relu"),
 }
+
+AWAITING_OWNER = {
+    name: "the networks helper (theorylab.nets.mlp is being extended and validated on branch nets)"
+    for name in ("MLPEnsemble", "init_mlp", "mlp_forward", "mlp_param_grads", "empirical_nngp", "empirical_ntk",
+                 "sample_ntk_ensemble", "sample_preactivations")
+}
+"""Known bad calls (net not type-checked, numeric strings, sizes unbounded): see the issue-13 report."""
