@@ -164,13 +164,15 @@ def integer(name: str, v: Any, *, low: int | None = None, high: int | None = Non
         v = v.item()
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         if isinstance(v, (float, np.floating)) and math.isfinite(v):
-            raise TypeError(f"{name} must be an integer; got the float {v!r} (pass int({v!r}) if you mean it)")
+            raise TypeError(f"{name} must be an integer; got the float {v!r} "
+                            f"(pass int({v!r}) if you mean it)")
         raise TypeError(f"{name} must be an integer; got {_kind(v)} {_show(v)}")
     i = int(v)
     if low is not None and i < low:
         raise ValueError(f"{name} must be >= {low}; got {i}")
     if high is not None and i > high:
-        raise ValueError(f"{name} must be <= {high} (a larger value would allocate or loop absurdly); got {i}")
+        raise ValueError(f"{name} must be <= {high} (a larger value would allocate or loop absurdly); "
+                         f"got {i}")
     return i
 
 
@@ -191,7 +193,8 @@ def choice(name: str, v: Any, options: Iterable[str]) -> str:
     """One of the known strings ``options`` (``ValueError`` listing them)."""
     opts = tuple(options)
     if not isinstance(v, str):
-        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, opts))}; got {_kind(v)} {_show(v)}")
+        raise TypeError(f"{name} must be a string, one of {', '.join(map(repr, opts))}; "
+                        f"got {_kind(v)} {_show(v)}")
     if v not in opts:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, opts))}; got {v!r}")
     return v
@@ -221,7 +224,8 @@ def rng(v: Any, name: str = "rng") -> np.random.Generator:
     """A ``numpy.random.Generator`` (required; no global seeding, no integer seeds)."""
     if not isinstance(v, np.random.Generator):
         raise TypeError(
-            f"{name} must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed); got {_kind(v)} {_show(v)}")
+            f"{name} must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed); "
+            f"got {_kind(v)} {_show(v)}")
     return v
 
 
@@ -270,10 +274,9 @@ def _check_shape(name: str, a: np.ndarray, ndim, shape, nonempty) -> None:
         if a.ndim not in allowed:
             want = " or ".join(f"{k}-D" for k in allowed)
             raise ValueError(f"{name} must be a {want} array; got shape {a.shape}")
-    if shape is not None:
-        if a.ndim != len(shape) or any(s is not None and not isinstance(s, str) and a.shape[i] != s
-                                       for i, s in enumerate(shape)):
-            raise ValueError(f"{name} must have shape {_fmt_shape(shape)}; got {a.shape}")
+    if shape is not None and (a.ndim != len(shape) or any(
+            s is not None and not isinstance(s, str) and a.shape[i] != s for i, s in enumerate(shape))):
+        raise ValueError(f"{name} must have shape {_fmt_shape(shape)}; got {a.shape}")
     if nonempty and a.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {a.shape}")
 
@@ -291,11 +294,13 @@ def _check_values(name, a, finite, low, high, low_open, high_open) -> None:
     if low is not None:
         lo = a.min()
         if lo < low or (low_open and lo == low):
-            raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} everywhere; got min {lo:.6g}")
+            raise ValueError(f"{name} must be {'>' if low_open else '>='} {low:g} everywhere; "
+                             f"got min {lo:.6g}")
     if high is not None:
         hi = a.max()
         if hi > high or (high_open and hi == high):
-            raise ValueError(f"{name} must be {'<' if high_open else '<='} {high:g} everywhere; got max {hi:.6g}")
+            raise ValueError(f"{name} must be {'<' if high_open else '<='} {high:g} everywhere; "
+                             f"got max {hi:.6g}")
 
 
 def array(

@@ -127,6 +127,12 @@ def sample_tokens(n_samples: int, n_keys: int, dim: int, *, rng: np.random.Gener
     -------
     x0 : (n_samples, dim) query tokens
     X : (n_samples, n_keys, dim) key tokens
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> x0.shape, X.shape, bool(np.allclose(np.linalg.norm(X, axis=-1), 1.0))
+    ((4, 2), (4, 3, 2), True)
     """
     _check_rng(rng)
     n = _pos_int("n_samples", n_samples)
@@ -155,6 +161,12 @@ def sample_qk_weights(
     Returns
     -------
     (n_heads, dim, dim)
+
+    Examples
+    --------
+    >>> W = sample_qk_weights(5, 3, mean=0.5, scale=0.0, rng=np.random.default_rng(0))
+    >>> W.shape, bool(np.allclose(W, 0.5 * np.eye(3)))
+    ((5, 3, 3), True)
     """
     _check_rng(rng)
     M = _pos_int("n_heads", n_heads)
@@ -223,6 +235,13 @@ def rfa_features(
     (n, M * (d + value_bias)) features, head-major (column ``m*(d+b) + k``).
 
     Used by ``notebooks/kernels/random-feature-attention.md``.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(5, 2, rng=np.random.default_rng(1))
+    >>> rfa_features(x0, X, W, activation='softmax').shape
+    (4, 10)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
@@ -256,6 +275,14 @@ def rfa_gram(
     Returns
     -------
     (n, n) symmetric matrix, equal to ``F @ F.T`` with ``F = rfa_features(...)``.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(5, 2, rng=np.random.default_rng(1))
+    >>> F = rfa_features(x0, X, W)
+    >>> bool(np.allclose(rfa_gram(x0, X, W, head_block=2), F @ F.T))
+    True
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
@@ -276,7 +303,15 @@ def rfa_gram(
 
 def rfa_features_reference(x0, X, W, *, activation: str = "exp", value_bias: bool = False) -> np.ndarray:
     """Slow, loop-based reference of :func:`rfa_features` (tests only, tiny inputs:
-    at most 10^5 score evaluations)."""
+    at most 10^5 score evaluations).
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(2, 2, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(3, 2, rng=np.random.default_rng(1))
+    >>> bool(np.allclose(rfa_features_reference(x0, X, W), rfa_features(x0, X, W)))
+    True
+    """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
     W = _weights(W, d)
@@ -336,6 +371,13 @@ def rfa_kernel_exact(
     Returns
     -------
     (n, m) kernel matrix.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(3, 2, 2, rng=np.random.default_rng(0))
+    >>> K = rfa_kernel_exact(x0, X, x0, X, scale=0.5)
+    >>> K.shape, bool(np.allclose(K, K.T))
+    ((3, 3), True)
     """
     x0, X = _tokens(x0, X)
     x0b, Xb = _tokens(x0b, Xb, q="x0b", k="Xb")
@@ -392,6 +434,13 @@ def rfa_kernel_mc(
     Returns
     -------
     (n, m) kernel matrix.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(3, 2, 2, rng=np.random.default_rng(0))
+    >>> K = rfa_kernel_mc(x0, X, x0, X, scale=0.5, n_samples=20000, rng=np.random.default_rng(1))
+    >>> bool(np.allclose(K, rfa_kernel_exact(x0, X, x0, X, scale=0.5), rtol=0.05))
+    True
     """
     _check_rng(rng)
     x0, X = _tokens(x0, X)
@@ -425,6 +474,11 @@ def sample_mlp_weights(n_features: int, in_dim: int, *, rng: np.random.Generator
     Returns
     -------
     (n_features, in_dim)
+
+    Examples
+    --------
+    >>> sample_mlp_weights(8, 6, rng=np.random.default_rng(0)).shape
+    (8, 6)
     """
     _check_rng(rng)
     P = _pos_int("n_features", n_features)
@@ -450,6 +504,12 @@ def rfmlp_features(x0, X, Wmlp) -> np.ndarray:
     Returns
     -------
     (n, P)
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 2, 3, rng=np.random.default_rng(0))
+    >>> rfmlp_features(x0, X, sample_mlp_weights(8, 9, rng=np.random.default_rng(1))).shape
+    (4, 8)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
@@ -494,6 +554,12 @@ def target_hermite(x0, X, *, k: int, beta=None, link: Callable | None = None) ->
     Returns
     -------
     (n,)
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 2, 3, rng=np.random.default_rng(0))
+    >>> target_hermite(x0, X, k=1).shape
+    (4,)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape

@@ -102,7 +102,13 @@ def get(slug: str) -> Paper:
 
 def notebook_path(slug: str, root: Path | None = None) -> Path | None:
     """``notebooks/<part>/<slug>.md`` under ``root`` (default: the repository root) if it
-    exists, else ``None``."""
+    exists, else ``None``.
+
+    Examples
+    --------
+    >>> notebook_path('cross-entropy-hconsistency').name
+    'cross-entropy-hconsistency.md'
+    """
     p = get(slug)
     if root is not None and not isinstance(root, (str, Path)):
         raise TypeError(f"root must be a path; got {type(root).__name__}")
@@ -121,6 +127,12 @@ def status(root: Path | None = None, ledger_folder: Path | None = None) -> list[
       ``not-written``, or ``not-checkable``;
     - ``counts``: verdict → number of records;
     - ``records``: the ledger records of that paper.
+
+    Examples
+    --------
+    >>> rows = status()
+    >>> len(rows) == len(papers()), sorted(rows[0])[:3]
+    (True, ['arxiv', 'authors', 'cls'])
     """
     root = root or config.repo_root()
     recs = claims.load_all_records(ledger_folder)

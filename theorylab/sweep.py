@@ -82,6 +82,12 @@ class Table:
 
     Rows are runs; columns are the grid parameters, ``replicate``, the function's
     outputs (a scalar output is called ``value``), ``seconds`` and ``cached``.
+
+    Examples
+    --------
+    >>> t = Table({'d': [1, 1, 2], 'err': [0.5, 0.7, 0.1]})
+    >>> t.mean('err', by='d')['err'].round(6).tolist()
+    [0.6, 0.1]
     """
 
     def __init__(self, columns: Mapping[str, Sequence[Any]]):
@@ -276,13 +282,27 @@ def point_seed(params: Mapping[str, Any], replicate: int, seed: int) -> np.rando
 # cache
 # --------------------------------------------------------------------------- #
 def cache_dir() -> Path:
-    """``$THEORYLAB_CACHE_DIR`` or ``<build>/sweep-cache``."""
+    """``$THEORYLAB_CACHE_DIR`` or ``<build>/sweep-cache``.
+
+    Examples
+    --------
+    >>> cache_dir().name in ('sweep-cache', 'cache')
+    True
+    """
     env = os.environ.get("THEORYLAB_CACHE_DIR")
     return Path(env).resolve() if env else config.build_dir() / "sweep-cache"
 
 
 def clear_cache(fn: Callable | None = None) -> int:
-    """Delete cached runs (of one function, or all). Returns the number of files removed."""
+    """Delete cached runs (of one function, or all). Returns the number of files removed.
+
+    Examples
+    --------
+    >>> def trial(n, *, rng):
+    ...     return float(n)
+    >>> clear_cache(trial)  # nothing cached yet
+    0
+    """
     if fn is not None:
         V.function("fn", fn)
     base = cache_dir()
@@ -418,6 +438,14 @@ def run(
     ------
     SweepError
         If any run raised; its ``partial`` attribute holds the other rows.
+
+    Examples
+    --------
+    >>> def trial(n, *, rng):
+    ...     return {'mean': float(rng.standard_normal(n).mean())}
+    >>> table = run(trial, {'n': [10, 100]}, n_seeds=3, seed=0, progress=False)
+    >>> len(table), table.names[:3]
+    (6, ['n', 'replicate', 'mean'])
     """
     V.function("fn", fn, what="fn(**params, rng=rng)")
     n_seeds = V.count("n_seeds", n_seeds, high=10**6)

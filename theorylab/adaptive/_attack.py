@@ -32,6 +32,11 @@ def sign_vote_truth(signs: Any) -> np.ndarray:
     Returns
     -------
     ndarray, shape ``(...)``.
+
+    Examples
+    --------
+    >>> sign_vote_truth([[1.0, -1.0, 1.0], [1.0, 1.0, 0.0]]).tolist()  # odd k: 1/2; k = 2: 1/4
+    [0.5, 0.25]
     """
     s = V.array("signs", signs)
     if s.ndim < 1:
@@ -51,6 +56,11 @@ def sign_vote_bias_theory(n_samples: Any, dim: Any, scale: Any = 0.0) -> np.ndar
     mechanism). Derivation (catalogue, [derived]): the vote ``s_i`` correlates with each
     row's ``x_i`` by ``sqrt(2/pi) / sqrt(n (1 + 4 n s^2))``; summing ``d`` such terms
     with unit variance and a normal approximation gives the formula. Broadcasts.
+
+    Examples
+    --------
+    >>> sign_vote_bias_theory(100, 100).round(4).tolist(), sign_vote_bias_theory(100, 100, 0.05).round(4).tolist()
+    (0.2875, 0.2137)
     """
     n = V.array("n_samples", n_samples, low=1.0)
     d = V.array("dim", dim, low=1.0)
@@ -112,6 +122,14 @@ def sign_vote_attack(
         exact ``P[phi*]``;
     ``coord_max_error`` ``(...)`` or ``(..., d)``
         ``max_{i <= k} |a_i - 1/2|`` over the coordinate queries.
+
+    Examples
+    --------
+    >>> from theorylab.adaptive import rademacher_sample
+    >>> X = rademacher_sample(50, 51, rng=np.random.default_rng(0))
+    >>> out = sign_vote_attack(X, rng=np.random.default_rng(1))
+    >>> float(out['truth']), bool(out['final_empirical'] > 0.5)
+    (0.5, True)
     """
     Xa = _pm1("X", X)
     if Xa.shape[-2] < 1 or Xa.shape[-1] < 1:

@@ -88,6 +88,11 @@ def validate_query_values(values: Any, *, name: str = "values") -> np.ndarray:
         If it has fewer than 2 dimensions, zero rows (``n < 1``) or zero queries,
         non-finite entries, or entries outside ``[0, 1]`` (a statistical query maps to
         ``[0, 1]``; Section 2 of the paper).
+
+    Examples
+    --------
+    >>> validate_query_values([[0.0, 1.0], [0.5, 0.5]]).shape
+    (2, 2)
     """
     V.text("name", name)
     a = V.array(name, values)
@@ -119,6 +124,12 @@ def query_values(queries: Callable[[np.ndarray], Any], X: Any) -> np.ndarray:
     Returns
     -------
     ndarray, shape ``(n, m)`` -- validated by :func:`validate_query_values`.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, -1.0], [-1.0, -1.0]])
+    >>> query_values(lambda X: (X > 0).astype(float), X).tolist()
+    [[1.0, 0.0], [0.0, 0.0]]
     """
     V.function("queries", queries, what="X (n, dim) -> (n,) or (n, m)")
     Xa = V.array("X", X)

@@ -87,6 +87,12 @@ def reusable_holdout_experiment(
     -----
     The loop over repetitions is left to the caller: one run holds two ``n x dim``
     matrices (1.6 GB at the Science scale ``n = dim = 10^4``).
+
+    Examples
+    --------
+    >>> out = reusable_holdout_experiment(200, 20, [1, 5], rng=np.random.default_rng(0), n_signal=5)
+    >>> out['train'].shape, sorted(k for k in out if k.startswith('tho_'))[:3]
+    ((2,), ['tho_budget_left', 'tho_fresh', 'tho_holdout'])
     """
     n = _pos_int("n_samples", n_samples, minimum=2)
     d = _pos_int("dim", dim)

@@ -37,6 +37,11 @@ def empirical_answers(values: Any) -> np.ndarray:
     Accurate for ``m`` *fixed* queries once ``n >= ln(2m/beta) / (2 tau^2)`` (Hoeffding
     plus a union bound, :func:`hoeffding_radius`); under adaptivity it can need
     ``n ~ m`` (:func:`sign_vote_attack`). Dwork et al. (STOC 2015), Section 1.
+
+    Examples
+    --------
+    >>> empirical_answers([[0.0, 1.0], [1.0, 1.0]]).tolist()
+    [0.5, 1.0]
     """
     return validate_query_values(values).mean(axis=-2)
 
@@ -55,6 +60,11 @@ def gaussian_answers(values: Any, *, scale: float, rng: np.random.Generator) -> 
     Returns
     -------
     ndarray, shape ``(..., m)``.
+
+    Examples
+    --------
+    >>> gaussian_answers([[0.0, 1.0], [1.0, 1.0]], scale=0.0, rng=np.random.default_rng(0)).tolist()
+    [0.5, 1.0]
     """
     s = _nonneg_float("scale", scale)
     _check_rng(rng)
@@ -79,6 +89,11 @@ def laplace_answers(values: Any, *, scale: float, rng: np.random.Generator) -> n
     Returns
     -------
     ndarray, shape ``(..., m)``.
+
+    Examples
+    --------
+    >>> laplace_answers([[0.0, 1.0], [1.0, 1.0]], scale=0.0, rng=np.random.default_rng(0)).tolist()
+    [0.5, 1.0]
     """
     b = _nonneg_float("scale", scale)
     _check_rng(rng)
@@ -100,6 +115,11 @@ def laplace_scale(n_samples: int, n_queries: int, *, epsilon: float, delta: floa
     Returns ``b = 1 / (n eps0)``. The STOC paper answers queries this way and applies
     its transfer theorem with ``epsilon`` of the order of the target accuracy
     ``tau``; the exact constants of the paper are not reproduced here [inferred].
+
+    Examples
+    --------
+    >>> laplace_scale(100, 10, epsilon=1.0)  # 1 / (n * epsilon / m)
+    0.1
     """
     n = _pos_int("n_samples", n_samples)
     m = _pos_int("n_queries", n_queries)
@@ -125,6 +145,11 @@ def gaussian_scale(n_samples: int, n_queries: int, *, epsilon: float, delta: flo
     composition with ``delta0 = delta / (2m)`` and ``eps0 = epsilon / sqrt(8 m
     ln(2/delta))`` gives ``(epsilon, delta)``. A standard calibration [inferred: the STOC
     paper states its results for Laplace noise].
+
+    Examples
+    --------
+    >>> round(gaussian_scale(1000, 10, epsilon=0.5, delta=1e-6), 4)
+    0.3977
     """
     n = _pos_int("n_samples", n_samples)
     m = _pos_int("n_queries", n_queries)
@@ -140,7 +165,13 @@ def gaussian_scale(n_samples: int, n_queries: int, *, epsilon: float, delta: flo
 def hoeffding_radius(n_samples: int, n_queries: int, beta: float) -> float:
     """``sqrt(ln(2m/beta) / (2n))``: with probability ``>= 1 - beta`` every one of ``m``
     fixed ``[0, 1]``-valued queries has ``|E_S[phi] - P[phi]|`` below it (Hoeffding's
-    inequality and a union bound; the non-adaptive baseline of the paper)."""
+    inequality and a union bound; the non-adaptive baseline of the paper).
+
+    Examples
+    --------
+    >>> round(hoeffding_radius(1000, 10, 0.05), 4)
+    0.0547
+    """
     n = _pos_int("n_samples", n_samples)
     m = _pos_int("n_queries", n_queries)
     b = _prob("beta", beta)
@@ -155,6 +186,12 @@ def rademacher_sample(n_samples: int, dim: int, *, rng: np.random.Generator,
     """I.i.d. uniform points of the cube ``{-1, +1}^dim``.
 
     Returns ``(n_samples, dim)`` (or ``(n_reps, n_samples, dim)``) float64 entries ``±1``.
+
+    Examples
+    --------
+    >>> X = rademacher_sample(4, 3, rng=np.random.default_rng(0))
+    >>> X.shape, sorted(set(X.ravel().tolist()))
+    ((4, 3), [-1.0, 1.0])
     """
     n = _pos_int("n_samples", n_samples)
     d = _pos_int("dim", dim)
@@ -180,6 +217,11 @@ def halfspace_query_values(X: Any, W: Any) -> np.ndarray:
     ndarray ``(..., n, m)`` of 0/1 values. For ``X`` uniform on ``{-1,1}^dim``,
     ``W`` in ``{-1,1}^dim`` and odd ``dim``, ``P[phi_j] = 1/2`` exactly (symmetry
     ``x -> -x`` and no ties).
+
+    Examples
+    --------
+    >>> halfspace_query_values([[1.0, 1.0], [1.0, -1.0]], [[1.0], [1.0]]).tolist()
+    [[1.0], [0.0]]
     """
     Xa = V.array("X", X)
     Wa = V.array("W", W)

@@ -48,6 +48,11 @@ class ThresholdoutState:
         Queries answered so far.
     n_over : int
         Over-threshold events so far (budget spent).
+
+    Examples
+    --------
+    >>> ThresholdoutState(threshold=0.04, sigma=0.01, noise='gaussian', budget=5, gamma=0.0).threshold_hat
+    0.04
     """
 
     threshold: float
@@ -100,6 +105,12 @@ def thresholdout_init(*, threshold: float, sigma: float, budget: int, rng: np.ra
         ``eta ~ Lap(4 sigma)``, ``xi ~ Lap(sigma)``. ``"gaussian"``: the variant of the
         Science paper's supplementary code -- no threshold noise (``gamma = 0``),
         ``eta, xi ~ N(0, sigma^2)``.
+
+    Examples
+    --------
+    >>> st = thresholdout_init(threshold=0.04, sigma=0.01, budget=5, rng=np.random.default_rng(0), noise='gaussian')
+    >>> st.budget, st.gamma
+    (5, 0.0)
     """
     T = _nonneg_float("threshold", threshold)
     sg = _nonneg_float("sigma", sigma)
@@ -165,6 +176,13 @@ def thresholdout_answer(
     BudgetExhausted
         ``on_exhausted="raise"`` and a query arrived with ``B < 1``; the exception
         carries the answers given before it.
+
+    Examples
+    --------
+    >>> st = thresholdout_init(threshold=0.04, sigma=0.0, budget=5, rng=np.random.default_rng(0), noise='gaussian')
+    >>> ans, over, st = thresholdout_answer([0.5, 0.7], [0.5, 0.5], st, rng=np.random.default_rng(1))
+    >>> ans.tolist(), over.tolist(), st.budget
+    ([0.5, 0.5], [False, True], 4)
     """
     V.instance("state", state, ThresholdoutState, hint="start one with thresholdout_init(...)")
     _check_rng(rng)
@@ -207,7 +225,14 @@ def thresholdout_answer(
 
 def thresholdout_parameters(tau: float, n_queries: int, beta: float) -> tuple[float, float]:
     """Theorem 9 of Dwork et al. (CACM 2017): ``T = 3 tau / 4``,
-    ``sigma = tau / (96 ln(4 m / beta))``. Returns ``(T, sigma)``."""
+    ``sigma = tau / (96 ln(4 m / beta))``. Returns ``(T, sigma)``.
+
+    Examples
+    --------
+    >>> T, sigma = thresholdout_parameters(0.1, 100, 0.05)
+    >>> round(T, 4), round(sigma, 6)
+    (0.075, 0.000116)
+    """
     ta = _nonneg_float("tau", tau, positive=True)
     m = _pos_int("n_queries", n_queries)
     b = _prob("beta", beta)
@@ -285,6 +310,15 @@ def sign_vote_attack_thresholdout(
     -----
     Loops over the ``r`` repetitions (each a sequential Thresholdout run); everything
     inside a repetition is vectorised over samples and queries.
+
+    Examples
+    --------
+    >>> from theorylab.adaptive import rademacher_sample
+    >>> X = rademacher_sample(50, 11, rng=np.random.default_rng(0), n_reps=2)
+    >>> H = rademacher_sample(50, 11, rng=np.random.default_rng(1), n_reps=2)
+    >>> out = sign_vote_attack_thresholdout(X, H, threshold=0.1, sigma=0.01, budget=20, rng=np.random.default_rng(2))
+    >>> out['answers'].shape, out['exhausted'].tolist()
+    ((2, 11), [False, False])
     """
     Xt = _pm1("X_train", X_train)
     Xh = _pm1("X_holdout", X_holdout)

@@ -207,6 +207,13 @@ class OGDOracle:
     :math:`\sigma(\theta^\top\phi)`. Step :math:`\eta_n` = ``step(n)`` where ``n`` is the
     number of updates of that arm (or a constant); iterates projected on the ball of
     radius ``radius``.
+
+    Examples
+    --------
+    >>> oracle = OGDOracle(step=0.1, link='logistic')
+    >>> st = oracle.init(2, 3, 4)
+    >>> oracle.predict(st, np.ones((2, 4))).tolist()  # sigma(0) = 1/2
+    [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
     """
 
     def __init__(self, step, link: str = "identity", radius: float = 10.0) -> None:

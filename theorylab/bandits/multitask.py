@@ -47,6 +47,12 @@ class MultiTaskLinearBandit:
     B : (R, D, k) orthonormal columns.
     thetas : (R, M, k) task heads.
     K : arms per round; sigma : reward noise s.d.
+
+    Examples
+    --------
+    >>> B = np.eye(3)[None, :, :2]; th = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> MultiTaskLinearBandit(B, th, K=4).W.tolist()
+    [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
     """
 
     B: np.ndarray
@@ -164,6 +170,13 @@ def run_multitask(
     -------
     RegretRun with ``regret (R, m)`` the *per-task average* cumulative regret and,
     for ``"shared"``, ``extra["sin"] (R, m)`` the subspace error at the checkpoints.
+
+    Examples
+    --------
+    >>> env = make_multitask(D=6, k=2, M=4, K=3, n_reps=2, rng=np.random.default_rng(0))
+    >>> run = run_multitask(env, 'oracle', T=30, rng=np.random.default_rng(1))
+    >>> run.regret.shape, bool((np.diff(run.regret, axis=1) >= 0).all())
+    ((2, 22), True)
     """
     V.instance("env", env, MultiTaskLinearBandit, hint="build one with make_multitask(...)")
     V.choice("method", method, MT_METHODS)

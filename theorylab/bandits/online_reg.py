@@ -74,6 +74,14 @@ def ogd_least_squares(
     dict
         ``t`` (m,); ``regret`` (R, m) :math:`= \sum_{s\le t}\ell_s(\theta_s) -
         \min_\theta\sum_{s\le t}\ell_s(\theta)`; ``theta`` (R, d), the last iterate.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).standard_normal((2, 50, 3))
+    >>> y = X @ np.array([0.5, -0.2, 0.1])
+    >>> out = ogd_least_squares(X, y, step=lambda t: 0.5 / t, radius=2.0)
+    >>> out['regret'].shape, out['theta'].shape
+    ((2, 26), (2, 3))
     """
     X = V.array("X", X, ndim=3, nonempty=True)
     R, T, d = X.shape

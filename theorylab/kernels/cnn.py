@@ -351,6 +351,12 @@ def tree_cnn_forward(params: dict[str, np.ndarray], X, *, filter_sizes: Sequence
     :math:`z^{(l)}_g = \sum_k W_l^{(k)} a^{(l-1)}_{\mathrm{child}_k(g)}/\sqrt{s_l H}`;
     :math:`f = \sum_t v_t\cdot a^{(L)}_t/\sqrt{T H}`. At infinite width its covariance is
     :func:`tree_kernels`' NNGP and its NTK the tree NTK.
+
+    Examples
+    --------
+    >>> params = tree_cnn_init((2, 2), 8, n_nets=3, rng=np.random.default_rng(0))
+    >>> tree_cnn_forward(params, np.ones((5, 4)), filter_sizes=(2, 2)).shape
+    (3, 5)
     """
     A = _inputs("X", X)
     fs = check_filter_sizes(filter_sizes, A.shape[1])
@@ -374,6 +380,12 @@ def tree_cnn_empirical_ntk(params: dict[str, np.ndarray], X, *, filter_sizes: Se
     :math:`\sum_k\sum_{g,g'}(\delta_g(x)\cdot\delta_{g'}(x'))(a_{c_k g}(x)\cdot a_{c_k g'}(x'))/(s H)`.
     Checked against finite differences and against :func:`tree_kernels` (width -> inf)
     in ``tests/test_kernels_cnn.py``.
+
+    Examples
+    --------
+    >>> params = tree_cnn_init((2, 2), 8, n_nets=3, rng=np.random.default_rng(0))
+    >>> tree_cnn_empirical_ntk(params, np.ones((5, 4)), filter_sizes=(2, 2)).shape
+    (3, 5, 5)
     """
     A = _inputs("X", X)
     fs = check_filter_sizes(filter_sizes, A.shape[1])

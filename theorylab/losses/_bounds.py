@@ -47,6 +47,11 @@ def t_tau(t, tau: float, n: int) -> np.ndarray:
     :math:`T_1 = t\,\mathrm{artanh}\,t + \tfrac12 \log(1-t^2)`; exact at ``t = 1``
     (:math:`T_1(1) = \log 2`). ``t`` any shape with values in ``[0, 1]``; same shape out.
     ``n`` (the number of classes, ``>= 2``) matters only for :math:`\tau > 1`.
+
+    Examples
+    --------
+    >>> t_tau(np.array([0.0, 1.0]), 1.0, 2).round(6).tolist()  # T_1(1) = log 2
+    [0.0, 0.693147]
     """
     tau = _check_tau(tau)
     n = _check_n(n)

@@ -25,12 +25,23 @@ def log_softmax(scores) -> np.ndarray:
     r"""Log-softmax over the last axis, :math:`\log s_y = h_y - \log\sum_{y'} e^{h_{y'}}`.
 
     ``(..., n) -> (..., n)``; stable for any finite scores (log-sum-exp).
+
+    Examples
+    --------
+    >>> log_softmax([0.0, 0.0]).round(6).tolist()
+    [-0.693147, -0.693147]
     """
     return _log_softmax(_check_scores(scores))
 
 
 def softmax(scores) -> np.ndarray:
-    r"""Softmax over the last axis, :math:`s_y = e^{h_y} / \sum_{y'} e^{h_{y'}}`. ``(..., n) -> (..., n)``."""
+    r"""Softmax over the last axis, :math:`s_y = e^{h_y} / \sum_{y'} e^{h_{y'}}`. ``(..., n) -> (..., n)``.
+
+    Examples
+    --------
+    >>> softmax([0.0, np.log(3.0)]).round(6).tolist()
+    [0.25, 0.75]
+    """
     return np.exp(log_softmax(scores))
 
 
@@ -42,6 +53,11 @@ def comp_sum_phi(u, tau: float) -> np.ndarray:
 
     evaluated as ``expm1((1 - tau) log1p(u)) / (1 - tau)``. Any shape; ``u >= 0``.
     Used for the minimizability gaps of the bounded classes (C5).
+
+    Examples
+    --------
+    >>> comp_sum_phi(np.array([0.0, 1.0]), 1.0).round(6).tolist()
+    [0.0, 0.693147]
     """
     tau = _check_tau(tau)
     arr = _as_float("u", u)
@@ -61,6 +77,11 @@ def comp_sum_loss_all(scores, tau: float) -> np.ndarray:
 
     For :math:`\tau < 1` a loss that exceeds the float64 range is returned as ``inf``
     (e.g. the sum-exponential loss of a score gap above ~709); it is never ``nan``.
+
+    Examples
+    --------
+    >>> comp_sum_loss_all([[0.0, 0.0]], 2.0).tolist()  # mean absolute error: 1 - s_y
+    [[0.5, 0.5]]
     """
     tau = _check_tau(tau)
     return _psi_of_log(_log_softmax(_check_scores(scores)), tau)
@@ -83,6 +104,11 @@ def comp_sum_loss(scores, y, tau: float) -> np.ndarray:
     -----
     Computed from the log-softmax: :math:`1 + u = 1/s_y`, so
     :math:`\ell_\tau = (s_y^{\tau - 1} - 1)/(1 - \tau)`.
+
+    Examples
+    --------
+    >>> comp_sum_loss([[0.0, 0.0]], np.array([0]), 1.0).round(6).tolist()  # log 2
+    [0.693147]
     """
     tau = _check_tau(tau)
     h = _check_scores(scores)
@@ -96,6 +122,11 @@ def comp_sum_loss_grad(scores, y, tau: float) -> np.ndarray:
 
     :math:`\partial \ell_\tau(h, y) / \partial h_k = -s_y^{\tau - 1} (\mathbb 1[k = y] - s_k)`.
     ``(..., n), (...) -> (..., n)``.
+
+    Examples
+    --------
+    >>> comp_sum_loss_grad([[0.0, 0.0]], np.array([0]), 1.0).tolist()
+    [[-0.5, 0.5]]
     """
     tau = _check_tau(tau)
     h = _check_scores(scores)
@@ -112,6 +143,11 @@ def conditional_risk(scores, p, tau: float) -> np.ndarray:
     r"""Conditional risk :math:`\mathcal C_\tau(h, x) = \sum_y p(y|x)\, \ell_\tau(h, x, y)`.
 
     ``scores (..., n), p (..., n) -> (...)``; terms with ``p_y = 0`` contribute 0.
+
+    Examples
+    --------
+    >>> round(float(conditional_risk([0.0, 0.0], [0.7, 0.3], 1.0)), 6)  # log 2
+    0.693147
     """
     tau = _check_tau(tau)
     h = _check_scores(scores)
@@ -126,6 +162,11 @@ def conditional_risk_grad(scores, p, tau: float) -> np.ndarray:
     With :math:`w_y = p_y s_y^{\tau - 1}`:
     :math:`\partial \mathcal C_\tau / \partial h_k = -w_k + s_k \sum_y w_y`.
     ``(..., n), (..., n) -> (..., n)``.
+
+    Examples
+    --------
+    >>> conditional_risk_grad([0.0, 0.0], [0.7, 0.3], 1.0).round(6).tolist()
+    [-0.2, 0.2]
     """
     tau = _check_tau(tau)
     h = _check_scores(scores)
@@ -150,13 +191,24 @@ def cstar(p, tau: float) -> np.ndarray:
     ``(..., n) -> (...)``. Continuous in ``tau`` (including at 1 and 2).
     Checked against sympy and numerical minimisation in ``tests/test_losses.py`` and in
     claim C4 of the notebook.
+
+    Examples
+    --------
+    >>> round(float(cstar([0.5, 0.5], 1.0)), 6), round(float(cstar([0.7, 0.3], 2.0)), 6)
+    (0.693147, 0.3)
     """
     tau = _check_tau(tau)
     return _cstar(_check_prob(p), tau)
 
 
 def conditional_regret(scores, p, tau: float) -> np.ndarray:
-    r""":math:`\mathcal C_\tau(h; p) - \mathcal C^*_\tau(p) \ge 0`. ``(..., n), (..., n) -> (...)``."""
+    r""":math:`\mathcal C_\tau(h; p) - \mathcal C^*_\tau(p) \ge 0`. ``(..., n), (..., n) -> (...)``.
+
+    Examples
+    --------
+    >>> abs(round(float(conditional_regret(np.log([0.7, 0.3]), [0.7, 0.3], 1.0)), 12))  # softmax = p
+    0.0
+    """
     tau = _check_tau(tau)
     h = _check_scores(scores)
     q = _check_prob(p)
@@ -168,6 +220,11 @@ def zero_one_conditional_regret(scores, p) -> np.ndarray:
     r"""Zero-one conditional regret :math:`\max_y p_y - p_{h(x)}`, ``h(x) = argmax`` (lowest index on ties).
 
     ``(..., n), (..., n) -> (...)``.
+
+    Examples
+    --------
+    >>> zero_one_conditional_regret([[1.0, 0.0], [0.0, 1.0]], [[0.7, 0.3], [0.7, 0.3]]).round(6).tolist()
+    [0.0, 0.4]
     """
     h = _check_scores(scores)
     q = _check_prob(p)

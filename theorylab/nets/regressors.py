@@ -98,6 +98,13 @@ class OnlineMLPOracle:
         (KL / log loss of :math:`\sigma(f)`).
     rho : perturbation scale (0: no perturbation).
     rng : Generator for the initialisation and the perturbations (required).
+
+    Examples
+    --------
+    >>> oracle = OnlineMLPOracle(8, 0.1, rng=np.random.default_rng(0))
+    >>> st = oracle.init(2, 3, 4)
+    >>> oracle.predict(st, np.ones((2, 4))).round(12).tolist()  # symmetric initialisation: f = 0
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
 
     def __init__(self, width: int, step, *, link: str = "identity", rho: float = 0.0,

@@ -69,6 +69,12 @@ class ThreeLayerNet:
     a : (m2,) frozen signs, b : (m2,) frozen heavy-tailed biases
     u : (m1 + 1,) stage-1 weights (first entry multiplies the constant feature)
     c : (m2 + 1,) stage-2 weights (first entry is an intercept)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> net.width1, net.width2, net.first_layer
+    (6, 4, 'random')
     """
 
     k: int
@@ -170,6 +176,12 @@ def init_three_layer(
     bias_df, bias_scale : Student-t degrees of freedom and scale of the biases b
         (heavy-tailed, so kinks cover the range of the learned feature) [inferred]
     rng : numpy Generator
+
+    Examples
+    --------
+    >>> net = init_three_layer(4, k=2, width2=10, rng=np.random.default_rng(0))
+    >>> net.V.shape, net.u.shape, net.c.shape
+    ((30, 4), (31,), (11,))
     """
     dim = _pos_int("dim", dim)
     k = _pos_int("k", k)
@@ -198,7 +210,14 @@ def init_three_layer(
 
 
 def first_layer_features(net: ThreeLayerNet, X) -> np.ndarray:
-    r"""``(n, d) -> (n, m1 + 1)``: :math:`[1, \sigma_1(Vx)]` or the Hermite basis."""
+    r"""``(n, d) -> (n, m1 + 1)``: :math:`[1, \sigma_1(Vx)]` or the Hermite basis.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', rng=np.random.default_rng(0))
+    >>> first_layer_features(net, np.zeros((2, 3))).shape  # [1, comb(3 + 2, 2) - 1 features]
+    (2, 10)
+    """
     net = _net(net)
     X, _ = _data(X, _NO_Y, net.dim)
     if net.first_layer == "hermite":
@@ -214,7 +233,14 @@ def first_layer_features(net: ThreeLayerNet, X) -> np.ndarray:
 
 
 def second_layer_features(net: ThreeLayerNet, g) -> np.ndarray:
-    r"""``(n,) -> (n, m2 + 1)``: :math:`[1, \mathrm{ReLU}(a_j g + b_j)]`."""
+    r"""``(n,) -> (n, m2 + 1)``: :math:`[1, \mathrm{ReLU}(a_j g + b_j)]`.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> second_layer_features(net, np.array([0.5, -1.0])).shape
+    (2, 5)
+    """
     net = _net(net)
     g = V.array("g", g, ndim=1)
     pre = g[:, None] * net.a[None, :] + net.b[None, :]
@@ -222,7 +248,14 @@ def second_layer_features(net: ThreeLayerNet, g) -> np.ndarray:
 
 
 def feature_map(net: ThreeLayerNet, X) -> np.ndarray:
-    r"""The learned scalar feature :math:`\hat g(x) = u\cdot\phi_1(x)`, shape ``(n,)``."""
+    r"""The learned scalar feature :math:`\hat g(x) = u\cdot\phi_1(x)`, shape ``(n,)``.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> feature_map(net, np.zeros((2, 3))).tolist()
+    [0.0, 0.0]
+    """
     net = _net(net)
     return first_layer_features(net, X) @ net.u
 
@@ -257,6 +290,13 @@ def loss_and_grad(net: ThreeLayerNet, X, y, *, wd_u: float = 0.0, wd_c: float = 
     Returns
     -------
     (loss: float, grad_u: (m1 + 1,), grad_c: (m2 + 1,))
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> loss, gu, gc = loss_and_grad(net, np.zeros((2, 3)), np.array([1.0, -1.0]))
+    >>> loss, gu.shape, gc.shape
+    (0.5, (7,), (5,))
     """
     net = _net(net)
     X, y = _data(X, y, net.dim)
@@ -316,6 +356,14 @@ def train_stage1(
     X : (n, d), y : (n,) -- the stage-1 sample :math:`D_1`
     ridge : weight decay :math:`\xi_1 \ge 0` (0 = least squares, needs n >= m1 + 1)
     solver : ``"ridge"`` (closed form) or ``"gd"`` (``n_steps`` of GD, step 1/smoothness)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((200, 3)); y = X[:, 0] * X[:, 1]
+    >>> net = train_stage1(net, X, y, ridge=1e-8)
+    >>> round(float(np.mean((feature_map(net, X) - y) ** 2)), 8)
+    0.0
     """
     net = _net(net)
     X, y = _data(X, y, net.dim)
@@ -352,6 +400,15 @@ def train_stage2(
     Returns
     -------
     (net with fitted c, info dict with ``ridge`` and ``val_errors``)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', width2=10, rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((200, 3)); y = X[:, 0]
+    >>> net = train_stage1(net, X[:100], y[:100], ridge=1e-8)
+    >>> net, info = train_stage2(net, X[100:], y[100:])
+    >>> sorted(info)
+    ['ridge', 'val_errors']
     """
     net = _net(net)
     X, y = _data(X, y, net.dim)
@@ -401,6 +458,14 @@ def train_layerwise(
     Returns
     -------
     (trained net, info dict from :func:`train_stage2`)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', width2=10, rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((400, 3)); y = X[:, 0] ** 2 - 1
+    >>> net, info = train_layerwise(net, X, y, n_stage1=200, ridge1=1e-6)
+    >>> bool(np.mean((forward(net, X) - y) ** 2) < 0.05)
+    True
     """
     net = _net(net)
     X, y = _data(X, y, net.dim)
@@ -451,6 +516,12 @@ def relu_ntk(X, X2=None) -> np.ndarray:
     :func:`kernel_ridge_baseline`, whose ridge is relative to the mean diagonal.
 
     ``(n, d), (m, d) -> (n, m)``.
+
+    Examples
+    --------
+    >>> K = relu_ntk(np.eye(2))
+    >>> K.shape, bool(np.allclose(K, K.T))
+    ((2, 2), True)
     """
     X = V.array("X", X)
     X2 = X if X2 is None else V.array("X2", X2)
@@ -467,7 +538,13 @@ def relu_ntk(X, X2=None) -> np.ndarray:
 
 
 def rbf_kernel(X, X2=None, *, gamma: float) -> np.ndarray:
-    r"""Gaussian kernel :math:`\exp(-\gamma\|x - x'\|^2)`, ``(n, d), (m, d) -> (n, m)``."""
+    r"""Gaussian kernel :math:`\exp(-\gamma\|x - x'\|^2)`, ``(n, d), (m, d) -> (n, m)``.
+
+    Examples
+    --------
+    >>> rbf_kernel([[0.0], [1.0]], gamma=1.0).round(6).tolist()
+    [[1.0, 0.367879], [0.367879, 1.0]]
+    """
     gamma = _nonneg("gamma", gamma)
     X = V.array("X", X, ndim=2)
     X2 = X if X2 is None else V.array("X2", X2, ndim=2)
@@ -500,6 +577,13 @@ def kernel_ridge_baseline(
     Returns
     -------
     dict with ``pred`` ((m_test,) predictions), ``rel_ridge`` (selected) and ``val_errors``.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).standard_normal((60, 2)); y = X[:, 0]
+    >>> out = kernel_ridge_baseline(X[:40], y[:40], X[40:50], y[40:50], X[50:], kernel='rbf', gamma=0.5)
+    >>> out['pred'].shape, bool(np.mean((out['pred'] - y[50:]) ** 2) < 0.1)
+    ((10,), True)
     """
     X_train = V.array("X_train", X_train, ndim=2)
     d = X_train.shape[1]

@@ -31,6 +31,11 @@ def omd_step_convex(cum_sq_dev, *, diameter: float, smoothness: float, delta: fl
     ``eta_t = min{ D / sqrt(delta + sum_{s<t} ||g_s - M_s||^2), 1 / (4 L) }``.
 
     ``cum_sq_dev`` is ``sum_{s<t} ||g_s - M_s||^2`` (any shape, >= 0); same shape out.
+
+    Examples
+    --------
+    >>> omd_step_convex(np.array([0.0, 99.0]), diameter=2.0, smoothness=1.0).tolist()  # min(D / sqrt(1 + c), 1/(4L))
+    [0.25, 0.2]
     """
     c = _finite("cum_sq_dev", cum_sq_dev, nonneg=True)
     D = V.positive("diameter", diameter)
@@ -45,6 +50,11 @@ def omd_step_strongly_convex(t, *, lam: float, smoothness: float) -> np.ndarray:
     [inferred] the paper's rule is ``eta_t ~ 1/(lam t)`` capped by the smoothness
     condition ``eta_t <= 1/(4L)``; this form meets both ``1/eta_t - 1/eta_{t-1} <= lam``
     and ``eta_t <= 1/(4L)``, the two inequalities its analysis uses.
+
+    Examples
+    --------
+    >>> omd_step_strongly_convex(np.array([1.0, 2.0]), lam=1.0, smoothness=1.0).round(6).tolist()
+    [0.2, 0.166667]
     """
     ta = _finite("t", t, positive=True)
     lam = V.positive("lam", lam)
@@ -54,7 +64,13 @@ def omd_step_strongly_convex(t, *, lam: float, smoothness: float) -> np.ndarray:
 
 def ogd_step(t, *, diameter: float, grad_bound: float, lam: float = 0.0) -> np.ndarray:
     """Projected OGD step: ``D / (G sqrt t)`` (convex) or ``1 / (lam t)`` if ``lam > 0``
-    (Zinkevich 2003; Hazan, Agarwal & Kale 2007). ``t`` is 1-based."""
+    (Zinkevich 2003; Hazan, Agarwal & Kale 2007). ``t`` is 1-based.
+
+    Examples
+    --------
+    >>> ogd_step(np.array([1.0, 4.0]), diameter=2.0, grad_bound=1.0).tolist(), ogd_step(2.0, diameter=2.0, grad_bound=1.0, lam=0.5).tolist()
+    ([2.0, 1.0], 1.0)
+    """
     ta = _finite("t", t, positive=True)
     lam = V.real("lam", lam, low=0.0)
     if lam > 0:
@@ -66,7 +82,13 @@ def ogd_step(t, *, diameter: float, grad_bound: float, lam: float = 0.0) -> np.n
 
 def ons_gamma(*, grad_bound: float, diameter: float, alpha: float) -> float:
     """Online Newton Step parameter ``gamma = min{1/(4 G D), alpha} / 2`` for
-    ``alpha``-exp-concave losses (Hazan, Agarwal & Kale 2007, Theorem 2)."""
+    ``alpha``-exp-concave losses (Hazan, Agarwal & Kale 2007, Theorem 2).
+
+    Examples
+    --------
+    >>> ons_gamma(grad_bound=1.0, diameter=2.0, alpha=1.0)  # min(1/8, 1) / 2
+    0.0625
+    """
     G = V.positive("grad_bound", grad_bound)
     D = V.positive("diameter", diameter)
     a = V.positive("alpha", alpha)
@@ -101,7 +123,16 @@ def run_ogd(inst: SEAInstance, *, step: Literal["convex", "strongly-convex"] = "
             grad_bound: float | None = None) -> OCORun:
     """Projected online gradient descent ``x_{t+1} = Pi(x_t - eta_t g_t)``, ``x_1 = 0``,
     with :func:`ogd_step` (``G`` defaults to ``inst.grad_bound`` plus the noise's
-    ``sqrt(d) max sigma``). Vectorised over repetitions; loops over ``t`` only."""
+    ``sqrt(d) max sigma``). Vectorised over repetitions; loops over ``t`` only.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=20, n_repeats=2, sigma=0.1, lam=0.5, rng=np.random.default_rng(0))
+    >>> run = run_ogd(inst, step='strongly-convex')
+    >>> run.x.shape, bool((np.linalg.norm(run.x, axis=-1) <= 1 + 1e-12).all())
+    ((2, 20, 2), True)
+    """
     _check_instance(inst)
     if step not in ("convex", "strongly-convex"):
         raise ValueError(f"step must be 'convex' or 'strongly-convex'; got {step!r}")
@@ -140,6 +171,13 @@ def run_optimistic_omd(
     -> :func:`omd_step_strongly_convex` (Theorem 3, inferred constants), ``"fixed"`` ->
     the constant ``eta`` given (scalar or ``(R,)``; used for the dynamic-regret check,
     where the paper's meta-algorithm learns this constant).
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=20, n_repeats=2, sigma=0.1, rng=np.random.default_rng(0))
+    >>> run_optimistic_omd(inst).losses.shape
+    (2, 20)
     """
     _check_instance(inst)
     if step not in ("convex", "strongly-convex", "fixed"):
@@ -218,6 +256,13 @@ def run_optimistic_ons(inst: SEAInstance, *, gamma: float, eps: float = 1.0) -> 
 
     where ``Pi^A`` is the projection in the norm ``||.||_A`` (secular equation,
     vectorised). The regret then scales with ``d log(sum_t ||g_t - M_t||^2)``.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=20, n_repeats=2, sigma=0.1, rng=np.random.default_rng(0))
+    >>> run_optimistic_ons(inst, gamma=0.5).x.shape
+    (2, 20, 2)
     """
     _check_instance(inst)
     gamma = V.positive("gamma", gamma)

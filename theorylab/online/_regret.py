@@ -51,6 +51,12 @@ def minimise_on_ball(A, b, *, alpha, beta, h, radius: float = 1.0, n_iter: int =
     Returns dict ``x (..., d)``, ``value (...)`` and ``gm_norm (...)`` — the norm of the
     gradient mapping ``L ||x - Pi(x - grad g(x)/L)||``, a certificate of optimality
     (0 exactly at a minimiser).
+
+    Examples
+    --------
+    >>> out = minimise_on_ball(np.zeros((0, 2)), [], alpha=0.0, beta=1.0, h=np.array([3.0, 4.0]))
+    >>> out['x'].round(6).tolist()  # the projection of h / beta
+    [0.6, 0.8]
     """
     A = _finite("A", A)
     b = _finite("b", b).reshape(-1)
@@ -134,6 +140,14 @@ def static_comparator(inst: SEAInstance, horizons=None, *, n_iter: int = 3000) -
 
     Returns dict ``value (R, n_H)`` (the minimal cumulative loss), ``x (R, n_H, d)``,
     ``gm_norm (R, n_H)``, ``horizons (n_H,)``.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=10, n_repeats=2, sigma=0.1, lam=1.0, rng=np.random.default_rng(0))
+    >>> comp = static_comparator(inst, np.array([5, 10]), n_iter=200)
+    >>> comp['value'].shape, bool((comp['gm_norm'] < 1e-6).all())
+    ((2, 2), True)
     """
     _check_instance(inst)
     hz = _horizons(horizons, inst.T)
@@ -171,7 +185,15 @@ def static_comparator(inst: SEAInstance, horizons=None, *, n_iter: int = 3000) -
 def dynamic_comparator(inst: SEAInstance, *, n_iter: int = 2000) -> dict[str, np.ndarray]:
     """Per-round minimisers of the *expected* functions, ``u_t = argmin F_t``
     (deterministic, chosen before the noise): ``x (R, T, d)``, ``gm_norm (R, T)``,
-    ``path_length (R,)`` = ``P_T = sum_t ||u_t - u_{t-1}||``."""
+    ``path_length (R,)`` = ``P_T = sum_t ||u_t - u_{t-1}||``.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=10, n_repeats=2, lam=1.0, centers=0.2, rng=np.random.default_rng(0))
+    >>> dynamic_comparator(inst, n_iter=200)['path_length'].round(8).tolist()  # fixed centres: u_t constant
+    [0.0, 0.0]
+    """
     _check_instance(inst)
     n_iter = _pos_int("n_iter", n_iter, high=MAX_ITER)
     V.elements("n_repeats * T * dim * n_iter (solver work)", inst.n_repeats * inst.T * inst.dim * n_iter,
@@ -184,7 +206,13 @@ def dynamic_comparator(inst: SEAInstance, *, n_iter: int = 2000) -> dict[str, np
 
 
 def path_length(u) -> np.ndarray:
-    """``P_T = sum_{t>=2} ||u_t - u_{t-1}||``; ``(..., T, d) -> (...)``."""
+    """``P_T = sum_{t>=2} ||u_t - u_{t-1}||``; ``(..., T, d) -> (...)``.
+
+    Examples
+    --------
+    >>> float(path_length([[0.0, 0.0], [3.0, 4.0], [3.0, 4.0]]))
+    5.0
+    """
     ua = _finite("u", u)
     if ua.ndim < 2:
         raise ValueError(f"u must have shape (..., T, d); got {ua.shape}")
@@ -193,7 +221,15 @@ def path_length(u) -> np.ndarray:
 
 def static_regret(run: OCORun, inst: SEAInstance, horizons=None, *, comparator=None) -> np.ndarray:
     """Static regret ``sum_{t<=H} f_t(x_t) - min_x sum_{t<=H} f_t(x)`` per repetition and
-    horizon; ``-> (R, n_H)``. Pass a precomputed :func:`static_comparator` result to reuse it."""
+    horizon; ``-> (R, n_H)``. Pass a precomputed :func:`static_comparator` result to reuse it.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea, run_optimistic_omd
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=10, n_repeats=2, sigma=0.1, lam=1.0, rng=np.random.default_rng(0))
+    >>> static_regret(run_optimistic_omd(inst), inst, np.array([5, 10])).shape
+    (2, 2)
+    """
     _check_instance(inst)
     _check_run(run, inst)
     if run.losses.shape != (inst.n_repeats, inst.T):
@@ -214,7 +250,16 @@ def _check_run(run, inst: SEAInstance) -> None:
 
 def dynamic_regret(run: OCORun, inst: SEAInstance, u, horizons=None) -> np.ndarray:
     """Dynamic regret ``sum_{t<=H} f_t(x_t) - f_t(u_t)`` against a comparator sequence
-    ``u (R, T, d)`` inside the ball; ``-> (R, n_H)``."""
+    ``u (R, T, d)`` inside the ball; ``-> (R, n_H)``.
+
+    Examples
+    --------
+    >>> from theorylab.online import make_sea, run_ogd
+    >>> inst = make_sea(np.eye(2), [0.0, 0.0], T=10, n_repeats=2, lam=1.0, rng=np.random.default_rng(0))
+    >>> u = dynamic_comparator(inst, n_iter=200)['x']
+    >>> dynamic_regret(run_ogd(inst), inst, u, np.array([10])).shape
+    (2, 1)
+    """
     _check_instance(inst)
     _check_run(run, inst)
     ua = _finite("u", u)

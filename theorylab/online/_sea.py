@@ -228,6 +228,12 @@ def sea_variation(inst: SEAInstance) -> dict[str, np.ndarray]:
 
     Returns a dict of ``(R, T)`` arrays ``sigma2`` (``sigma_t^2``), ``Sigma2``
     (``Sigma_t^2``, 0 at ``t = 1``), ``sigma2_cum`` (``sigma^2_{1:t}``), ``Sigma2_cum``.
+
+    Examples
+    --------
+    >>> inst = make_sea(np.zeros((0, 2)), [], T=4, n_repeats=1, sigma=0.5, dim=2, rng=np.random.default_rng(0))
+    >>> sea_variation(inst)['sigma2'].tolist()  # d sigma^2
+    [[0.5, 0.5, 0.5, 0.5]]
     """
     _check_instance(inst)
     s2 = inst.dim * inst.sigma**2 + inst.zeta_std**2 * inst.radius**2
@@ -274,27 +280,55 @@ def _grad(inst: SEAInstance, x: np.ndarray, t: int, noisy: bool = True) -> np.nd
 
 
 def sea_loss(inst: SEAInstance, x, t: int) -> np.ndarray:
-    """Realised loss ``f_t(x)`` per repetition; ``x (R, d) -> (R,)`` (0-based ``t``)."""
+    """Realised loss ``f_t(x)`` per repetition; ``x (R, d) -> (R,)`` (0-based ``t``).
+
+    Examples
+    --------
+    >>> inst = make_sea(np.zeros((0, 2)), [], T=4, n_repeats=1, lam=1.0, dim=2, rng=np.random.default_rng(0))
+    >>> sea_loss(inst, np.array([[1.0, 0.0]]), 0).tolist()  # lam/2 ||x||^2
+    [0.5]
+    """
     _check_instance(inst)
     return _loss(inst, _check_x(x, inst), _check_t(t, inst))
 
 
 def expected_loss(inst: SEAInstance, x, t: int) -> np.ndarray:
-    """Expected loss ``F_t(x)`` per repetition; ``x (R, d) -> (R,)``."""
+    """Expected loss ``F_t(x)`` per repetition; ``x (R, d) -> (R,)``.
+
+    Examples
+    --------
+    >>> inst = make_sea(np.zeros((0, 2)), [], T=4, n_repeats=1, sigma=1.0, lam=1.0, dim=2, rng=np.random.default_rng(0))
+    >>> expected_loss(inst, np.array([[1.0, 0.0]]), 0).tolist()  # the noise is excluded
+    [0.5]
+    """
     _check_instance(inst)
     return _loss(inst, _check_x(x, inst), _check_t(t, inst), noisy=False)
 
 
 def sea_gradient(inst: SEAInstance, x, t: int) -> np.ndarray:
     """Realised gradient ``grad f_t(x) = A^T tanh(Ax - b) + lam (x - c_t) + xi_t + m_t - zeta_t x``;
-    ``(R, d) -> (R, d)``."""
+    ``(R, d) -> (R, d)``.
+
+    Examples
+    --------
+    >>> inst = make_sea(np.zeros((0, 2)), [], T=4, n_repeats=1, lam=1.0, dim=2, rng=np.random.default_rng(0))
+    >>> sea_gradient(inst, np.array([[1.0, 0.0]]), 0).tolist()
+    [[1.0, 0.0]]
+    """
     _check_instance(inst)
     return _grad(inst, _check_x(x, inst), _check_t(t, inst))
 
 
 def sea_gradients_along(inst: SEAInstance, X, *, noisy: bool = True) -> np.ndarray:
     """Gradients ``grad f_t(x_t)`` (or ``grad F_t(x_t)`` with ``noisy=False``) for a
-    whole trajectory at once: ``X (R, T, d) -> (R, T, d)`` (vectorised over R and T)."""
+    whole trajectory at once: ``X (R, T, d) -> (R, T, d)`` (vectorised over R and T).
+
+    Examples
+    --------
+    >>> inst = make_sea(np.zeros((0, 2)), [], T=3, n_repeats=1, lam=1.0, dim=2, rng=np.random.default_rng(0))
+    >>> sea_gradients_along(inst, np.ones((1, 3, 2)), noisy=False).tolist()
+    [[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]]
+    """
     _check_instance(inst)
     noisy = V.flag("noisy", noisy)
     Xa = _finite("X", X)

@@ -68,6 +68,13 @@ def hermite_projection_mc(
     -------
     MCEstimate with ``mean`` and ``se`` of shape ``(B,)``; ``se`` is the sample
     standard deviation of :math:`f\phi_b` over :math:`\sqrt n`.
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_features
+    >>> est = hermite_projection_mc(lambda X: X[:, 0], lambda X: hermite_features(X, 1), 2, n_samples=20_000, rng=np.random.default_rng(0))
+    >>> bool(abs(est.mean[1] - 1.0) < 5 * est.se[1])
+    True
     """
     V.function("f", f, what="(n, d) -> (n,)")
     V.function("basis", basis, what="(n, d) -> (n, B)")
@@ -125,6 +132,13 @@ def feature_coefficients_exact(feature: OrthoFeature, link: HermiteLink) -> np.n
     Returns
     -------
     (L,) array.
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> feature_coefficients_exact(f, hermite_link([0.0, 1.0])).round(6).tolist() == (f.lam / 2).round(6).tolist()
+    True
     """
     _check_exact(feature, link, 3)
     c = np.zeros(4)
@@ -151,6 +165,15 @@ def feature_coefficients_mc(
     -------
     MCEstimate with ``mean`` and ``se`` of shape ``(L,)`` (same shape as
     :func:`feature_coefficients_exact`).
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> link = hermite_link([0.0, 1.0, 0.5])
+    >>> est = feature_coefficients_mc(f, link, n_samples=20_000, rng=np.random.default_rng(1))
+    >>> bool(np.all(np.abs(est.mean - feature_coefficients_exact(f, link)) < 5 * est.se))
+    True
     """
     est, _ = _coefficient_batches(feature, link, n_samples, rng, chunk_size, n_batches)
     return est
@@ -197,6 +220,13 @@ def stein_error_exact(feature: OrthoFeature, link: HermiteLink) -> float:
     i.e. :math:`2\sqrt2|c_2|(\sum\lambda_i^4)^{1/2}/L` for quadratic links and
     :math:`12|c_3|(\sum\lambda_i^6)^{1/2}/L^{3/2}` for :math:`c_2 = 0` -- the rates
     :math:`L^{-1/2}` and :math:`L^{-1}` for :math:`\lambda_i = \pm1`.
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> round(stein_error_exact(f, hermite_link([0.0, 1.0, 0.5])), 6)  # 2 sqrt 2 |c_2| sqrt(L) / L
+    0.707107
     """
     a = feature_coefficients_exact(feature, link)
     lam, L = feature.lam, feature.n_terms
@@ -228,6 +258,15 @@ def stein_error_mc(
     Returns
     -------
     MCEstimate of floats (same shape as :func:`stein_error_exact`).
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> link = hermite_link([0.0, 1.0, 0.5])
+    >>> est = stein_error_mc(f, link, n_samples=40_000, rng=np.random.default_rng(1))
+    >>> bool(abs(est.mean - stein_error_exact(f, link)) < 5 * est.se)
+    True
     """
     _, (bm, _sizes) = _coefficient_batches(feature, link, n_samples, rng, chunk_size, n_batches)
     target = link.mean_derivative * feature.lam / math.sqrt(feature.n_terms)
@@ -250,7 +289,15 @@ def stein_error_mc(
 def lower_degree_norm_exact(feature: OrthoFeature, link: HermiteLink) -> float:
     r"""Exact :math:`\|P_{<2}h\|_{L^2}` for ``k = 2``, ``q <= 3``:
     :math:`P_1 h = 0` by symmetry and :math:`P_0 h = \mathbb E h = c_3\,\mathbb E p^3
-    = c_3\,2\sqrt2\sum_i\lambda_i^3/L^{3/2}` (zero for balanced signs or ``q <= 2``)."""
+    = c_3\,2\sqrt2\sum_i\lambda_i^3/L^{3/2}` (zero for balanced signs or ``q <= 2``).
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> lower_degree_norm_exact(f, hermite_link([0.0, 1.0, 0.5, 0.2]))  # balanced signs: E p^3 = 0
+    0.0
+    """
     _check_exact(feature, link, 3)
     c3 = link.coeffs[3] if link.degree >= 3 else 0.0
     L = feature.n_terms
@@ -276,6 +323,14 @@ def degree2_floor_exact(feature: OrthoFeature, link: HermiteLink) -> dict[str, f
     Returns
     -------
     dict with ``var``, ``proj_norm2``, ``rel_floor``, ``mean``.
+
+    Examples
+    --------
+    >>> from theorylab.polynomials import hermite_link, orthogonal_decomposable_feature
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> out = degree2_floor_exact(f, hermite_link([0.0, 1.0, 0.5]))
+    >>> round(out['rel_floor'], 6)  # 1/3 for balanced signs
+    0.333333
     """
     _check_exact(feature, link, 2)
     c = np.zeros(3)

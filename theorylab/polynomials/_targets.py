@@ -83,6 +83,12 @@ def hermite_link(coeffs: Sequence[float]) -> HermiteLink:
     ValueError
         if ``q < 1``, ``c_0 != 0``, ``c_1 == 0`` (e.g. the even link He_2, excluded
         by the paper) or the leading coefficient is 0.
+
+    Examples
+    --------
+    >>> g = hermite_link([0.0, 1.0, 0.5])
+    >>> g.degree, g.mean_derivative, g(np.array([1.0])).tolist()
+    (2, 1.0, [1.0])
     """
     c = V.array("coeffs", coeffs)
     if c.ndim != 1:
@@ -227,6 +233,12 @@ def orthogonal_decomposable_feature(
     Returns
     -------
     OrthoFeature
+
+    Examples
+    --------
+    >>> f = orthogonal_decomposable_feature(6, 2, n_terms=4, rng=np.random.default_rng(0))
+    >>> f.V.shape, float(np.sum(f.lam ** 2))
+    ((6, 4), 4.0)
     """
     k = _int_arg("k", k, 1)
     dim = _int_arg("dim", dim, 1)
@@ -252,6 +264,12 @@ def sparse_parity_feature(
     on ``L`` disjoint random blocks of ``k`` coordinates (default ``L = d // k``).
 
     Raises ``ValueError`` if ``dim < k`` or ``n_terms * k > dim``.
+
+    Examples
+    --------
+    >>> f = sparse_parity_feature(6, 2, rng=np.random.default_rng(0))
+    >>> f.blocks.shape, len(set(f.blocks.ravel().tolist()))
+    ((3, 2), 6)
     """
     k = _int_arg("k", k, 1)
     dim = _int_arg("dim", dim, 1)
@@ -281,6 +299,14 @@ class HierarchicalTarget:
 
     ``target(X)`` evaluates :math:`h` on ``(n, d)`` inputs; :meth:`sample` draws
     :math:`x\sim N(0, I_d)` and returns ``(X, y, p)``.
+
+    Examples
+    --------
+    >>> f = orthogonal_decomposable_feature(4, 2, rng=np.random.default_rng(0))
+    >>> target = HierarchicalTarget(f, hermite_link([0.0, 1.0, 0.5]))
+    >>> X, y, p = target.sample(5, rng=np.random.default_rng(1))
+    >>> X.shape, bool(np.allclose(y, p + 0.5 * (p**2 - 1)))
+    ((5, 4), True)
     """
 
     feature: Feature

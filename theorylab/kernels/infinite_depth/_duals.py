@@ -116,6 +116,12 @@ class PolynomialDual(Dual):
     coeffs : (m,) non-negative coefficients of :math:`\rho^0, \dots, \rho^{m-1}`,
         summing to 1 (within 1e-12).
     name : label.
+
+    Examples
+    --------
+    >>> d = PolynomialDual([0.0, 0.5, 0.0, 0.5])
+    >>> d.xi(0.5).round(6).tolist(), d.slope0, round(d.slope1, 12)
+    (0.3125, 0.5, 2.0)
     """
 
     def __init__(self, coeffs: Sequence[float], name: str = "polynomial") -> None:
@@ -187,6 +193,12 @@ def _log_cosh(x: np.ndarray) -> np.ndarray:
 class SinhDual(Dual):
     r"""Dual :math:`\xi(\rho) = \sinh(a\rho)/\sinh a` of :math:`\phi(x)\propto\sin(\sqrt a\,x)`
     (the code's ``'sine_<a>'``), :math:`\xi'(0) = a/\sinh a`, :math:`\xi'(1) = a\coth a`.
+
+    Examples
+    --------
+    >>> d = SinhDual(2.0)
+    >>> round(float(d.xi(1.0)), 12), round(d.slope0, 6)
+    (1.0, 0.551441)
     """
 
     def __init__(self, a: float) -> None:
@@ -215,6 +227,12 @@ class ReluDual(Dual):
     :math:`\xi(\rho) = (\sqrt{1-\rho^2} + (\pi - \arccos\rho)\rho)/\pi`,
     :math:`\xi'(\rho) = (\pi-\arccos\rho)/\pi`; :math:`\xi(0)=1/\pi`, :math:`\xi'(0)=1/2`,
     :math:`\xi'(1) = 1`.
+
+    Examples
+    --------
+    >>> d = ReluDual()
+    >>> round(d.value0, 6), d.slope0, round(d.slope1, 12)
+    (0.31831, 0.5, 1.0)
     """
 
     name = "relu"
@@ -242,7 +260,13 @@ class ReluDual(Dual):
 
 
 class ErfDual(Dual):
-    r"""Normalised erf dual :math:`\xi(\rho) = \arcsin(2\rho/3)/\arcsin(2/3)`."""
+    r"""Normalised erf dual :math:`\xi(\rho) = \arcsin(2\rho/3)/\arcsin(2/3)`.
+
+    Examples
+    --------
+    >>> round(float(ErfDual().xi(1.0)), 12)
+    1.0
+    """
 
     name = "erf"
     _b = 2.0 / 3.0
