@@ -155,8 +155,8 @@ def _bce_grads(X, y, E, g):
     dU = d[:, None, None] * (S[:, None, :] - U)                  # (n, F, k)
     n_feat = E.shape[0]
     ids = X.ravel()
-    dE = np.zeros_like(E)
-    np.add.at(dE, ids, (dU * g[X][:, :, None]).reshape(-1, E.shape[1]))
+    W = (dU * g[X][:, :, None]).reshape(-1, E.shape[1])
+    dE = np.stack([np.bincount(ids, weights=W[:, j], minlength=n_feat) for j in range(E.shape[1])], axis=1)
     dg = np.bincount(ids, weights=(dU * E[X]).sum(2).ravel(), minlength=n_feat)
     loss = np.mean(np.logaddexp(0, logit) - y * logit)
     return loss, dE, dg
