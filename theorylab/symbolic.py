@@ -235,7 +235,7 @@ class SymbolicFit:
 
 def fit_symbolic(net: SymbolicNet, X, y, *, rng: np.random.Generator, n_restarts: int = 5,
                  reg_weight: float = 1e-3, a: float = 0.01, threshold: float = 0.05,
-                 maxiter: int = 2000, init_scale: float = 0.5) -> SymbolicFit:
+                 maxiter: int = 2000, init_scale: float = 0.5, refine: bool = True) -> SymbolicFit:
     r"""Three-stage sparse fit (after DySymNet's training, with L-BFGS in place of RMSprop):
 
     1. L-BFGS on the MSE;
@@ -244,7 +244,8 @@ def fit_symbolic(net: SymbolicNet, X, y, *, rng: np.random.Generator, n_restarts
        paper's constant refinement).
 
     Repeated from ``n_restarts`` random initialisations; the restart with the lowest
-    final MSE is returned (ties broken by fewer parameters).
+    final MSE is returned (ties broken by fewer parameters). ``refine=False`` skips the
+    refit of stage 3 (the pruned stage-2 parameters are returned: an ablation).
     """
     X, y = _check_data(net, X, y)
     rng = generator("rng", rng)
@@ -273,7 +274,7 @@ def fit_symbolic(net: SymbolicNet, X, y, *, rng: np.random.Generator, n_restarts
                 full[mask] = q
                 m, g = _mse_and_grad(net, full, X, y)
                 return m, g[mask]
-            if mask.any():
+            if mask.any() and refine:
                 res = minimize(obj3, p[mask], jac=True, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-12})
                 p = np.zeros(net.n_params)
                 p[mask] = res.x
