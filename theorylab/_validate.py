@@ -13,3 +13,52 @@ def nonneg_real(name: str, v) -> float:
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be finite and >= 0; got {v}")
     return v
+
+
+def positive_int(name: str, v, *, low: int = 1) -> int:
+    """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
+    if int(v) < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    return int(v)
+
+
+def positive_real(name: str, v) -> float:
+    """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
+    v = nonneg_real(name, v)
+    if v == 0:
+        raise ValueError(f"{name} must be > 0; got {v}")
+    return v
+
+
+def unit_interval(name: str, v, *, closed_right: bool = False) -> float:
+    """``v`` as a float in ``[0, 1)`` (or ``[0, 1]`` with ``closed_right``), else ``ValueError``."""
+    v = nonneg_real(name, v)
+    if v > 1 or (v == 1 and not closed_right):
+        raise ValueError(f"{name} must lie in [0, 1{']' if closed_right else ')'}; got {v}")
+    return v
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
+def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a float64 array; ``ValueError`` on non-finite entries or a wrong number of dimensions."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN/inf)")
+    return arr
