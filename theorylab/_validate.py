@@ -15,34 +15,58 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
-# --------------------------------------------------------------------------- #
-# added for theorylab.pde (shared vocabulary; extend rather than copy)
-# --------------------------------------------------------------------------- #
-def generator(name: str, v) -> np.random.Generator:
-    """``v`` unchanged; ``TypeError`` unless a ``numpy.random.Generator``."""
-    if not isinstance(v, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator; got {type(v).__name__}")
-    return v
-
-
-def positive_int(name: str, v, minimum: int = 1) -> int:
-    """``v`` as an int; ``TypeError`` unless an integer, ``ValueError`` unless >= ``minimum``."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+def positive_int(name: str, v, *, low: int = 1) -> int:
+    """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
-    v = int(v)
-    if v < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {v}")
-    return v
+    if int(v) < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    return int(v)
 
 
 def positive_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
     v = nonneg_real(name, v)
     if v == 0:
-        raise ValueError(f"{name} must be > 0; got 0")
+        raise ValueError(f"{name} must be > 0; got {v}")
     return v
 
 
+def unit_interval(name: str, v, *, closed_right: bool = False) -> float:
+    """``v`` as a float in ``[0, 1)`` (or ``[0, 1]`` with ``closed_right``), else ``ValueError``."""
+    v = nonneg_real(name, v)
+    if v > 1 or (v == 1 and not closed_right):
+        raise ValueError(f"{name} must lie in [0, 1{']' if closed_right else ')'}; got {v}")
+    return v
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
+def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a float64 array; ``ValueError`` on non-finite entries or a wrong number of dimensions."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN/inf)")
+    return arr
+
+
+# --------------------------------------------------------------------------- #
+# added for theorylab.pde
+# --------------------------------------------------------------------------- #
 def finite_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
@@ -55,28 +79,18 @@ def finite_real(name: str, v) -> float:
 
 def real_array(name: str, v, *, ndim: int | tuple[int, ...] | None = None,
                shape: tuple[int | None, ...] | None = None, min_size: int = 0) -> np.ndarray:
-    """``v`` as a finite float64 array (a copy only if needed).
+    """``v`` as a finite float64 array (:func:`finite_array`), also checking its shape.
 
-    ``TypeError`` if not numeric; ``ValueError`` if non-finite, if ``v.ndim`` is not
-    ``ndim`` (an int or a tuple of allowed ints), if the shape does not match ``shape``
-    (``None`` entries are free), or if it has fewer than ``min_size`` elements.
+    ``ValueError`` if the shape does not match ``shape`` (``None`` entries are free) or if it
+    has fewer than ``min_size`` elements.
     """
-    try:
-        a = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real array; got {type(v).__name__}") from exc
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if a.ndim not in allowed:
-            raise ValueError(f"{name} must have ndim in {allowed}; got shape {a.shape}")
+    a = finite_array(name, v, ndim=ndim)
     if shape is not None:
         if a.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, a.shape)):
             want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}; got {a.shape}")
     if a.size < min_size:
         raise ValueError(f"{name} must have at least {min_size} elements; got {a.size}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must be finite")
     return a
 
 

@@ -90,7 +90,7 @@ def _setup(A, b, x0, tol, max_iter):
     b = v.real_array("b", b, ndim=1, min_size=1)
     x = np.zeros_like(b) if x0 is None else v.real_array("x0", x0, shape=b.shape).copy()
     tol = v.positive_real("tol", tol)
-    max_iter = 10 * b.size if max_iter is None else v.positive_int("max_iter", max_iter, 0)
+    max_iter = 10 * b.size if max_iter is None else v.positive_int("max_iter", max_iter, low=0)
     return mv, b, x, tol, max_iter
 
 
@@ -187,7 +187,7 @@ def dcdm(A, b, direction: Callable[[np.ndarray], np.ndarray], *, x0=None, tol: f
     mv, b, x, tol, max_iter = _setup(A, b, x0, tol, max_iter)
     if not callable(direction):
         raise TypeError(f"direction must be callable; got {type(direction).__name__}")
-    n_orth = v.positive_int("n_orth", n_orth, 0)
+    n_orth = v.positive_int("n_orth", n_orth, low=0)
     bn = np.linalg.norm(b)
     r = b - mv(x)
     rn = np.linalg.norm(r)
@@ -344,7 +344,7 @@ def ritz_training_rhs(Y, n_samples: int, *, rng: np.random.Generator, n_boost: i
     k = v.positive_int("n_samples", n_samples)
     rng = v.generator("rng", rng)
     m = Y.shape[0]
-    nb = m // 2 if n_boost is None else v.positive_int("n_boost", n_boost, 0)
+    nb = m // 2 if n_boost is None else v.positive_int("n_boost", n_boost, low=0)
     if nb > m:
         raise ValueError(f"n_boost must be <= {m}; got {nb}")
     boost = v.positive_real("boost", boost)

@@ -226,7 +226,7 @@ class LocalConvolution:
     """
 
     def __init__(self, radius: int):
-        self.radius = v.positive_int("radius", radius, 0)
+        self.radius = v.positive_int("radius", radius, low=0)
         self.width = 2 * self.radius + 1
         self.n_params = self.width**2
 

@@ -44,7 +44,7 @@ def periodic_grid(n_points: int) -> np.ndarray:
     >>> periodic_grid(4) / np.pi
     array([0. , 0.5, 1. , 1.5])
     """
-    n = v.positive_int("n_points", n_points, 2)
+    n = v.positive_int("n_points", n_points, low=2)
     return 2 * np.pi * np.arange(n) / n
 
 
