@@ -91,3 +91,23 @@ def test_sampling_is_reproducible_and_scaled():
 def test_bad_input_raises(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_precomputed_features_give_the_same_system(params):
+    rng = np.random.default_rng(5)
+    xr, tr_ = rng.uniform(0, 6, 8), rng.uniform(0, 1, 8)
+    x0 = np.linspace(0, 6, 4)
+    feats = rf.pinn_features(xr, tr_, x0, params)
+    for c in (0.0, 3.0):
+        A1, y1 = rf.advection_pinn_system(c, xr, tr_, x0, np.sin(x0), params)
+        A2, y2 = rf.advection_pinn_system(c, xr, tr_, x0, np.sin(x0), params, features=feats)
+        np.testing.assert_array_equal(A1, A2)
+        np.testing.assert_array_equal(y1, y2)
+    with pytest.raises(ValueError):
+        rf.advection_pinn_system(1.0, xr, tr_, x0[:2], np.sin(x0[:2]), params, features=feats)
+
+
+def test_singular_values_give_the_top_hessian_eigenvalue():
+    A = np.random.default_rng(6).standard_normal((30, 6))
+    _, sig = rf.fit_least_squares(A, np.ones(30), return_singular_values=True)
+    np.testing.assert_allclose(sig[0] ** 2, np.linalg.eigvalsh(A.T @ A)[-1], rtol=1e-12)

@@ -109,3 +109,34 @@ def test_truncation_error_is_the_eckart_young_error():
 def test_bad_input_raises(call, exc):
     with pytest.raises(exc):
         call()
+
+
+# --------------------------------------------------------------------------- viscous Burgers
+def test_cole_hopf_solves_burgers_by_finite_differences():
+    # residual u_t + u u_x - nu u_xx of the closed form, by central differences (independent of
+    # both solvers): O(h^2) ~ 1e-7 for these O(1) derivatives
+    nu, A, m, h = 0.05, 0.5, 0.5, 1e-4
+    x = np.linspace(0.1, 6.0, 9)
+    u = lambda x, t: tr.burgers_cole_hopf(x, t, nu, amplitude=A, mean=m)      # noqa: E731
+    t = 0.8
+    ut = (u(x, t + h) - u(x, t - h)) / (2 * h)
+    ux = (u(x + h, t) - u(x - h, t)) / (2 * h)
+    uxx = (u(x + h, t) - 2 * u(x, t) + u(x - h, t)) / h**2
+    np.testing.assert_allclose(ut + u(x, t) * ux - nu * uxx, 0.0, atol=1e-5)
+
+
+def test_eulerian_and_lagrangian_burgers_match_cole_hopf():
+    nu, A, m, T = 0.05, 0.5, 0.5, 1.5
+    x = tr.periodic_grid(256)
+    u0 = m + A * np.sin(x)
+    uE = tr.burgers_pseudospectral(u0, T, nu, dt=1e-3)
+    np.testing.assert_allclose(uE, tr.burgers_cole_hopf(x, T, nu, amplitude=A, mean=m), atol=1e-9)
+    X, U = tr.burgers_characteristics(u0, T, nu, dt=5e-4)
+    np.testing.assert_allclose(U, tr.burgers_cole_hopf(X, T, nu, amplitude=A, mean=m), atol=1e-8)
+    np.testing.assert_allclose(tr.periodic_spline_to_grid(X, U, x), uE, atol=1e-6)
+
+
+def test_characteristics_refuse_to_cross():
+    x = tr.periodic_grid(64)
+    with pytest.raises(ValueError, match="crossed"):
+        tr.burgers_characteristics(np.sin(x), 3.0, 1e-3, dt=1e-3)

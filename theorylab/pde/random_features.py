@@ -29,7 +29,7 @@ import scipy.linalg
 
 from .. import _validate as v
 
-__all__ = ["sample_periodic_tanh_params", "periodic_tanh_features", "advection_pinn_system",
+__all__ = ["sample_periodic_tanh_params", "periodic_tanh_features", "pinn_features", "advection_pinn_system",
            "fit_least_squares"]
 
 
@@ -75,23 +75,24 @@ def _check_params(params) -> dict[str, np.ndarray]:
     return out
 
 
-def periodic_tanh_features(x, t, params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def periodic_tanh_features(x, t, params, *, derivatives: bool = True):
     r"""Feature values and their x- and t-derivatives at points ``(x, t)``.
 
     Parameters
     ----------
     x, t : (m,) coordinates (broadcast together)
     params : dict from :func:`sample_periodic_tanh_params`, arrays of length K
+    derivatives : also return the derivatives (default); ``False`` returns ``phi`` alone
 
     Returns
     -------
-    phi, phi_x, phi_t : (m, K) each
+    phi, phi_x, phi_t : (m, K) each (or ``phi`` only)
 
     Examples
     --------
     >>> p = sample_periodic_tanh_params(4, rng=np.random.default_rng(1))
     >>> f0, _, _ = periodic_tanh_features([0.3], [0.2], p)
-    >>> f1, _, _ = periodic_tanh_features([0.3 + 2 * np.pi], [0.2], p)
+    >>> f1 = periodic_tanh_features([0.3 + 2 * np.pi], [0.2], p, derivatives=False)
     >>> bool(np.allclose(f0, f1))
     True
     """
@@ -99,14 +100,48 @@ def periodic_tanh_features(x, t, params) -> tuple[np.ndarray, np.ndarray, np.nda
     t = v.real_array("t", t, ndim=1)
     x, t = np.broadcast_arrays(x, t)
     p = _check_params(params)
-    cx, sx = np.cos(x)[:, None], np.sin(x)[:, None]
-    phi = np.tanh(p["a"] * cx + p["b"] * sx + p["w"] * t[:, None] + p["d"])
+    cx, sx = np.cos(x), np.sin(x)
+    phi = np.multiply.outer(cx, p["a"])
+    phi += np.multiply.outer(sx, p["b"])
+    phi += np.multiply.outer(t, p["w"])
+    phi += p["d"]
+    np.tanh(phi, out=phi)
+    if not derivatives:
+        return phi
     dphi = 1.0 - phi**2
-    return phi, dphi * (-p["a"] * sx + p["b"] * cx), dphi * p["w"]
+    px = np.multiply.outer(cx, p["b"])
+    px -= np.multiply.outer(sx, p["a"])
+    px *= dphi
+    dphi *= p["w"]
+    return phi, px, dphi
 
 
-def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *,
-                          ic_weight: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
+def pinn_features(x_res, t_res, x_ic, params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The feature blocks of :func:`advection_pinn_system` that do not depend on c:
+    :math:`\partial_x\phi, \partial_t\phi` at the collocation points and :math:`\phi(x_i, 0)`.
+
+    Computing them once and passing ``features=`` to :func:`advection_pinn_system` saves the
+    (dominant) cost of the tanh evaluations when the same features serve several speeds.
+
+    Returns
+    -------
+    phi_x, phi_t : (n_r, K);  phi_0 : (n_0, K)
+
+    Examples
+    --------
+    >>> p = sample_periodic_tanh_params(5, rng=np.random.default_rng(2))
+    >>> [b.shape for b in pinn_features([0.1, 0.2], [0.5, 0.5], [0.0], p)]
+    [(2, 5), (2, 5), (1, 5)]
+    """
+    _, px, pt = periodic_tanh_features(x_res, t_res, params)
+    x_ic = v.real_array("x_ic", x_ic, ndim=1, min_size=1)
+    phi0, _, _ = periodic_tanh_features(x_ic, np.zeros_like(x_ic), params)
+    return px, pt, phi0
+
+
+def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *, ic_weight: float = 10.0,
+                          features: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
     r"""Least-squares system :math:`(A, y)` of the random-feature PINN loss (module docstring).
 
     Rows 0..n_r-1: :math:`(\partial_t\phi + c\,\partial_x\phi)/\sqrt{n_r}` with target 0;
@@ -119,6 +154,7 @@ def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *,
     x_ic : (n_0,) initial-condition points; u0_ic : (n_0,) initial values there
     params : hidden-layer parameters (K features)
     ic_weight : float > 0, the weight :math:`\lambda`
+    features : optional output of :func:`pinn_features` for the same points and params
 
     Returns
     -------
@@ -135,8 +171,9 @@ def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *,
     lam = v.positive_real("ic_weight", ic_weight)
     x_ic = v.real_array("x_ic", x_ic, ndim=1, min_size=1)
     u0_ic = v.real_array("u0_ic", u0_ic, shape=(x_ic.size,))
-    _, px, pt = periodic_tanh_features(x_res, t_res, params)
-    phi0, _, _ = periodic_tanh_features(x_ic, np.zeros_like(x_ic), params)
+    px, pt, phi0 = pinn_features(x_res, t_res, x_ic, params) if features is None else features
+    if phi0.shape[0] != x_ic.size or px.shape != pt.shape:
+        raise ValueError("features do not match x_ic / the collocation points")
     n_r, n_0 = px.shape[0], x_ic.size
     w0 = np.sqrt(lam / n_0)
     A = np.vstack([(pt + c * px) / np.sqrt(n_r), w0 * phi0])
@@ -144,22 +181,27 @@ def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *,
     return A, y
 
 
-def fit_least_squares(A, y) -> np.ndarray:
+def fit_least_squares(A, y, *, return_singular_values: bool = False):
     r"""Minimum-norm least-squares weights :math:`\beta = \arg\min\|A\beta - y\|` (LAPACK ``gelsd``).
 
     Parameters
     ----------
     A : (n, K);  y : (n,)
+    return_singular_values : also return the singular values of A (descending), which gelsd
+        computes anyway: :math:`\sigma_1^2` is the top eigenvalue of the Hessian :math:`A^\top A`
 
     Returns
     -------
-    beta : (K,)
+    beta : (K,)  (and sigma : (min(n, K),))
 
     Examples
     --------
     >>> fit_least_squares(np.eye(2), [1.0, 2.0])
     array([1., 2.])
+    >>> fit_least_squares(np.diag([3.0, 1.0]), [1.0, 1.0], return_singular_values=True)[1]
+    array([3., 1.])
     """
     A = v.real_array("A", A, ndim=2, min_size=1)
     y = v.real_array("y", y, shape=(A.shape[0],))
-    return scipy.linalg.lstsq(A, y, lapack_driver="gelsd")[0]
+    beta, _, _, sig = scipy.linalg.lstsq(A, y, lapack_driver="gelsd")
+    return (beta, sig) if return_singular_values else beta
