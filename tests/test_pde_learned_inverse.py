@@ -52,6 +52,7 @@ def test_local_convolution_matches_scipy_correlate2d():
 
 @pytest.mark.parametrize("model,theta", [
     (li.LocalConvolution(1), RNG.standard_normal(9)),
+    (li.LocalConvolution(2, symmetric=True), RNG.standard_normal(25)),
     (li.SpectralMultiplier(6), 1 + 0.2 * RNG.standard_normal(36)),
     (li.PowerLawMultiplier(), np.array([0.2, -0.7])),
 ])
@@ -118,3 +119,12 @@ def test_as_direction_acts_on_flat_vectors():
 def test_bad_input_raises(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_symmetric_convolution_is_a_symmetric_operator():
+    m = li.LocalConvolution(2, symmetric=True)
+    w = RNG.standard_normal(25)
+    X, Y = RNG.standard_normal((2, 7, 7))
+    np.testing.assert_allclose(np.sum(Y * m.apply(w, X[None])[0]), np.sum(X * m.apply(w, Y[None])[0]), rtol=1e-12)
+    asym = li.LocalConvolution(2)
+    assert abs(np.sum(Y * asym.apply(w, X[None])[0]) - np.sum(X * asym.apply(w, Y[None])[0])) > 1e-3
