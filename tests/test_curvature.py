@@ -226,6 +226,20 @@ def test_interaction_basis_whitens_diagonalises_and_is_invariant():
     assert np.linalg.norm(M2 - M) > 1e-3
 
 
+def test_interaction_basis_does_not_depend_on_the_coordinates_of_the_layer():
+    # a -> T a and J -> J T^{-1} for a random invertible T: the new activations are unchanged
+    # (derivation: the whitened coordinates change by an orthogonal R, M-tilde by R . R^T)
+    rng = np.random.default_rng(9)
+    a = np.tanh(rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5))) + 0.3
+    jac = rng.normal(size=(300, 3, 5)) * (1 + a[:, None, :] ** 2)
+    T = rng.normal(size=(5, 5)) + 3 * np.eye(5)
+    ib = cv.interaction_basis(a, jac)
+    ib2 = cv.interaction_basis(a @ T.T, jac @ np.linalg.inv(T))
+    np.testing.assert_allclose((a @ T.T) @ ib2.C, a @ ib.C, atol=1e-9)
+    np.testing.assert_allclose(ib2.lam, ib.lam, rtol=1e-9)
+    assert np.all(np.mean((a @ ib.C) ** 3, axis=0) >= 0)
+
+
 @pytest.mark.parametrize("call, exc, word", [
     (lambda: cv.gauss_newton(np.ones(3)), ValueError, "J"),
     (lambda: cv.gauss_newton(np.ones((4, 2, 3)), np.eye(3)), ValueError, "out_hess"),

@@ -153,7 +153,7 @@ def null_space(J, *, rtol: float = 1e-9) -> NullSpace:
     Ja = Ja.reshape(-1, Ja.shape[-1])
     r = V.positive_real("rtol", rtol)
     P = Ja.shape[1]
-    _, s, Vt = np.linalg.svd(Ja, full_matrices=True)
+    _, s, Vt = np.linalg.svd(Ja, full_matrices=Ja.shape[0] < P)  # Vt is (P, P) either way
     sv = np.zeros(P)
     sv[: s.size] = s
     keep = sv > r * sv[0] if sv[0] > 0 else np.zeros(P, bool)
@@ -424,8 +424,10 @@ def interaction_basis(acts, jac, *, rtol: float = 1e-9) -> InteractionBasis:
     4. :math:`C = UD^{-1/2}V`, :math:`P = UD^{1/2}V`.
 
     Then :math:`E[\hat a\hat a^\top] = I` and :math:`P^\top M P = \Lambda` (diagonal).
-    ``acts`` (n, k), ``jac`` (n, m, k). Eigenvector signs are fixed so that the largest
-    entry of each column of ``V`` is positive.
+    ``acts`` (n, k), ``jac`` (n, m, k). The result does not depend on the coordinates of
+    ``a``: for any invertible ``T`` (a -> T a, jac -> jac T^{-1}) the new activations are the
+    same, provided the eigenvalues of :math:`\tilde M` are distinct; signs are fixed so that
+    :math:`E[\hat a_k^3] \ge 0` (a coordinate-free convention).
     """
     A = V.real_array("acts", acts, ndim=2)
     Jm = V.real_array("jac", jac, ndim=3)
@@ -443,8 +445,13 @@ def interaction_basis(acts, jac, *, rtol: float = 1e-9) -> InteractionBasis:
     lam, Vm = lam[order], Vm[:, order]
     keep2 = lam > r * lam.max() if lam.size and lam.max() > 0 else np.zeros(lam.size, bool)
     lam, Vm = lam[keep2], Vm[:, keep2]
-    sign = np.sign(Vm[np.argmax(np.abs(Vm), axis=0), np.arange(Vm.shape[1])])
-    Vm = Vm * np.where(sign == 0, 1.0, sign)
     C = (U / np.sqrt(d)) @ Vm
+    # sign convention that does not depend on the coordinates of a: E[ahat^3] >= 0
+    # (then E[ahat] >= 0 where the third moment vanishes)
+    ah = A @ C
+    key = np.mean(ah**3, axis=0)
+    key = np.where(np.abs(key) > 1e-12 * np.mean(np.abs(ah) ** 3, axis=0), key, np.mean(ah, axis=0))
+    sign = np.where(key < 0, -1.0, 1.0)
+    Vm, C = Vm * sign, C * sign
     Pm = (U * np.sqrt(d)) @ Vm
     return InteractionBasis(C=C, P=Pm, lam=lam, gram_rank=int(keep.sum()), dim=int(lam.size))
