@@ -160,7 +160,7 @@ def armijo_descent(fun_and_grad: Callable, x0, *, n_steps: int, t0: float = 1.0,
         fx, g = fun_and_grad(x)
         fx = float(fx)
         hist, ne, ng, t = [fx], 1, 1, t_init
-        fonly = fun if fun is not None else (lambda y: fun_and_grad(y)[0])  # noqa: E731
+        fonly = fun if fun is not None else (lambda y: fun_and_grad(y)[0])
         for _ in range(T):
             step, fnew, k = armijo(fonly, x, fx, g, -g, t0=t, c1=c1, shrink=shrink, max_iter=max_backtracks)
             ne += k
