@@ -9,18 +9,14 @@ a weighted least-squares fit (:func:`weighted_least_squares`); with gradient mat
 :math:`\lVert\nabla_\xi f(x_0\oplus\xi) - \nabla_\xi g(\xi)\rVert^2` it is the mean perturbed gradient
 (:func:`gradient_matching`). The paper's Table 1 pairs (neighbourhood, loss) with methods:
 
-=====================  ===========================================  =================
-method                 neighbourhood                                loss
-=====================  ===========================================  =================
-C-LIME                 :math:`x_0 + \xi`, :math:`\xi\sim N(0,\sigma^2 I)`   squared error
-SmoothGrad             :math:`x_0 + \xi`, :math:`\xi\sim N(0,\sigma^2 I)`   gradient matching
-vanilla gradients      the same, :math:`\sigma\to 0`                         gradient matching
-integrated gradients   :math:`\xi x_0`, :math:`\xi\sim U(0, 1)`             gradient matching
-gradient x input       :math:`\xi x_0`, :math:`\xi\sim U(a, 1)`, :math:`a\to 1`  gradient matching
-LIME                   :math:`x_0\odot\xi`, :math:`\xi\in\{0,1\}^d`, exponential kernel  squared error
-KernelSHAP             :math:`x_0\odot\xi`, :math:`\xi\in\{0,1\}^d`, Shapley kernel      squared error
-occlusion              :math:`x_0\odot\xi`, :math:`\xi` one-hot                            squared error
-=====================  ===========================================  =================
+- C-LIME: :math:`x_0 + \xi`, :math:`\xi\sim N(0,\sigma^2 I)`, squared error;
+- SmoothGrad: the same neighbourhood, gradient matching;
+- vanilla gradients: the same with :math:`\sigma\to 0`, gradient matching;
+- integrated gradients: :math:`\xi x_0`, :math:`\xi\sim U(0, 1)`, gradient matching;
+- gradient x input: :math:`\xi x_0`, :math:`\xi\sim U(a, 1)`, :math:`a\to 1`, gradient matching;
+- LIME: :math:`x_0\odot\xi`, :math:`\xi\in\{0,1\}^d`, exponential kernel, squared error;
+- KernelSHAP: :math:`x_0\odot\xi`, :math:`\xi\in\{0,1\}^d`, Shapley kernel, squared error;
+- occlusion: :math:`x_0\odot\xi`, :math:`\xi` one-hot, squared error.
 
 Used by ``notebooks/learning-theory/lfa-explanations.md``.
 """

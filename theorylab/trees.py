@@ -114,14 +114,17 @@ def _check_X_pair(model, X_train, X_eval):
 def tree_smoothers(model, X_train, X_eval=None) -> np.ndarray:
     r"""Per-tree smoother matrices :math:`S^{(b)}_{ji} = \hat s^{(b)}_i(x_j)`, shape ``(B, m, n)``.
 
-    Parameters
-    ----------
-    model : fitted scikit-learn forest or tree (``X_train`` must be its training inputs)
-    X_train : (n, d) training inputs
-    X_eval : (m, d) evaluation inputs; default ``X_train``
-
     Each row sums to one (every leaf holds at least one in-bag point). Memory is
     ``B m n`` doubles; use :func:`smoothing_parameters` when only norms are needed.
+
+    Parameters
+    ----------
+    model : fitted scikit-learn forest or tree
+        ``X_train`` must be its training inputs.
+    X_train : (n, d) array
+        Training inputs.
+    X_eval : (m, d) array, optional
+        Evaluation inputs; default ``X_train``.
 
     Examples
     --------
