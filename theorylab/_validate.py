@@ -15,17 +15,27 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
+<<<<<<< HEAD
 def positive_int(name: str, v, *, low: int = 1) -> int:
     """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
     if int(v) < low:
         raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+=======
+def integer(name: str, v, lo: int | None = None) -> int:
+    """``v`` as an int; ``TypeError`` unless an integer (not a bool), ``ValueError`` if ``< lo``."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {type(v).__name__}")
+    if lo is not None and v < lo:
+        raise ValueError(f"{name} must be >= {lo}; got {v}")
+>>>>>>> nets
     return int(v)
 
 
 def positive_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
+<<<<<<< HEAD
     v = nonneg_real(name, v)
     if v == 0:
         raise ValueError(f"{name} must be > 0; got {v}")
@@ -62,3 +72,59 @@ def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> 
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN/inf)")
     return arr
+=======
+    f = nonneg_real(name, v)
+    if f == 0:
+        raise ValueError(f"{name} must be > 0; got {v}")
+    return f
+
+
+def generator(rng, name: str = "rng") -> np.random.Generator:
+    """``rng`` itself; ``TypeError`` unless a ``numpy.random.Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator; got {type(rng).__name__}")
+    return rng
+
+
+def choice(name: str, v, options) -> str:
+    """``v`` itself; ``ValueError`` unless one of ``options`` (listed in the message)."""
+    if not isinstance(v, str) or v not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}; got {v!r}")
+    return v
+
+
+def real_array(name: str, v, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None,
+               last: int | None = None, allow_complex: bool = False, finite: bool = True) -> np.ndarray:
+    """``v`` as a float64 (or, with ``allow_complex``, complex128) array.
+
+    ``TypeError`` unless numeric; ``ValueError`` naming ``name`` for a wrong number of
+    dimensions (``ndim`` exact, or at least ``min_ndim``), a wrong trailing size
+    (``last``), an empty array or (with ``finite``) NaN/inf entries.
+    """
+    try:
+        a = np.asarray(v)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be a numeric array") from exc
+    if a.dtype == bool or not (np.issubdtype(a.dtype, np.number)):
+        raise TypeError(f"{name} must be a real{' or complex' if allow_complex else ''} numeric array; "
+                        f"got dtype {a.dtype}")
+    if np.iscomplexobj(a):
+        if not allow_complex:
+            raise TypeError(f"{name} must be real; got a complex array")
+        a = a.astype(np.complex128, copy=False)
+    else:
+        a = a.astype(np.float64, copy=False)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if a.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions; got shape {a.shape}")
+    if min_ndim is not None and a.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {a.shape}")
+    if last is not None and (a.ndim == 0 or a.shape[-1] != last):
+        raise ValueError(f"{name} must have trailing size {last}; got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {a.shape}")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains non-finite values")
+    return a
+>>>>>>> nets
