@@ -15,27 +15,26 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
-<<<<<<< HEAD
 def positive_int(name: str, v, *, low: int = 1) -> int:
     """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
     if int(v) < low:
         raise ValueError(f"{name} must be an integer >= {low}; got {v}")
-=======
+    return int(v)
+
+
 def integer(name: str, v, lo: int | None = None) -> int:
     """``v`` as an int; ``TypeError`` unless an integer (not a bool), ``ValueError`` if ``< lo``."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an int; got {type(v).__name__}")
     if lo is not None and v < lo:
         raise ValueError(f"{name} must be >= {lo}; got {v}")
->>>>>>> nets
     return int(v)
 
 
 def positive_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
-<<<<<<< HEAD
     v = nonneg_real(name, v)
     if v == 0:
         raise ValueError(f"{name} must be > 0; got {v}")
@@ -72,18 +71,6 @@ def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> 
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN/inf)")
     return arr
-=======
-    f = nonneg_real(name, v)
-    if f == 0:
-        raise ValueError(f"{name} must be > 0; got {v}")
-    return f
-
-
-def generator(rng, name: str = "rng") -> np.random.Generator:
-    """``rng`` itself; ``TypeError`` unless a ``numpy.random.Generator``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator; got {type(rng).__name__}")
-    return rng
 
 
 def choice(name: str, v, options) -> str:
@@ -127,4 +114,3 @@ def real_array(name: str, v, *, ndim: int | tuple[int, ...] | None = None, min_n
     if finite and not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains non-finite values")
     return a
->>>>>>> nets

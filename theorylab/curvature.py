@@ -378,7 +378,7 @@ def lissa(batch_cvp: Callable, v, *, n_samples: int, damping: float, scale: floa
     b = V.integer("batch_size", batch_size, 1)
     if b > N:
         raise ValueError(f"batch_size must be <= n_samples = {N}; got {b}")
-    V.generator(rng)
+    V.generator("rng", rng)
     rec = tuple(V.integer("record", r, 1) for r in record)
     if any(r > T for r in rec):
         raise ValueError(f"record iterations must be <= n_iter = {T}")
