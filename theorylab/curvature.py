@@ -345,7 +345,7 @@ def block_diagonal(G, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- LiSSA
 @dataclass(frozen=True)
 class LissaResult:
-    """``x`` the IHVP estimate (shape of ``v``); ``history`` (len(record), *v.shape)
+    """``x`` the IHVP estimate (shape of ``v``); ``history`` of shape ``(len(record), *v.shape)``:
     estimates at the iterations ``record``; ``n_example_hvps`` = per-example
     curvature-vector products used (iterations x batch size x number of vectors)."""
 
