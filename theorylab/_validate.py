@@ -15,18 +15,20 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
-def generator(rng, name: str = "rng") -> np.random.Generator:
-    """``rng`` itself; ``TypeError`` unless a ``numpy.random.Generator``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator; got {type(rng).__name__}")
-    return rng
-
-
-def int_at_least(name: str, v, lo: int) -> int:
-    """``v`` as an int; ``TypeError`` unless an integer, ``ValueError`` unless ``v >= lo``."""
+def positive_int(name: str, v, *, low: int = 1) -> int:
+    """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
+    if int(v) < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    return int(v)
+
+
+def integer(name: str, v, lo: int | None = None) -> int:
+    """``v`` as an int; ``TypeError`` unless an integer (not a bool), ``ValueError`` if ``< lo``."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an int; got {type(v).__name__}")
-    if v < lo:
+    if lo is not None and v < lo:
         raise ValueError(f"{name} must be >= {lo}; got {v}")
     return int(v)
 
@@ -35,14 +37,90 @@ def positive_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
     v = nonneg_real(name, v)
     if v == 0:
-        raise ValueError(f"{name} must be > 0; got 0")
+        raise ValueError(f"{name} must be > 0; got {v}")
     return v
 
 
-def real_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None,
-               shape: tuple[int | None, ...] | None = None, nonempty: bool = True) -> np.ndarray:
-    """``a`` as a finite float64 array, checked against ``ndim`` and ``shape`` (``None`` entries
-    are free); ``TypeError`` if it is not numeric, ``ValueError`` naming ``name`` otherwise."""
+def unit_interval(name: str, v, *, closed_right: bool = False) -> float:
+    """``v`` as a float in ``[0, 1)`` (or ``[0, 1]`` with ``closed_right``), else ``ValueError``."""
+    v = nonneg_real(name, v)
+    if v > 1 or (v == 1 and not closed_right):
+        raise ValueError(f"{name} must lie in [0, 1{']' if closed_right else ')'}; got {v}")
+    return v
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
+def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a float64 array; ``ValueError`` on non-finite entries or a wrong number of dimensions."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN/inf)")
+    return arr
+
+
+def choice(name: str, v, options) -> str:
+    """``v`` itself; ``ValueError`` unless one of ``options`` (listed in the message)."""
+    if not isinstance(v, str) or v not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}; got {v!r}")
+    return v
+
+
+def real_array(name: str, v, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None,
+               last: int | None = None, allow_complex: bool = False, finite: bool = True) -> np.ndarray:
+    """``v`` as a float64 (or, with ``allow_complex``, complex128) array.
+
+    ``TypeError`` unless numeric; ``ValueError`` naming ``name`` for a wrong number of
+    dimensions (``ndim`` exact, or at least ``min_ndim``), a wrong trailing size
+    (``last``), an empty array or (with ``finite``) NaN/inf entries.
+    """
+    try:
+        a = np.asarray(v)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{name} must be a numeric array") from exc
+    if a.dtype == bool or not (np.issubdtype(a.dtype, np.number)):
+        raise TypeError(f"{name} must be a real{' or complex' if allow_complex else ''} numeric array; "
+                        f"got dtype {a.dtype}")
+    if np.iscomplexobj(a):
+        if not allow_complex:
+            raise TypeError(f"{name} must be real; got a complex array")
+        a = a.astype(np.complex128, copy=False)
+    else:
+        a = a.astype(np.float64, copy=False)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if a.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions; got shape {a.shape}")
+    if min_ndim is not None and a.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {a.shape}")
+    if last is not None and (a.ndim == 0 or a.shape[-1] != last):
+        raise ValueError(f"{name} must have trailing size {last}; got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {a.shape}")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains non-finite values")
+    return a
+
+
+def shaped_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None,
+                 shape: tuple[int | None, ...] | None = None, nonempty: bool = True) -> np.ndarray:
+    """``a`` as a finite float64 array checked against ``ndim`` and ``shape`` (``None`` entries
+    of ``shape`` are free); ``TypeError`` if not numeric, ``ValueError`` naming ``name`` otherwise
+    (an empty array is allowed only with ``nonempty=False``)."""
     try:
         arr = np.asarray(a, dtype=np.float64)
     except (TypeError, ValueError) as exc:

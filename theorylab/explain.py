@@ -30,7 +30,7 @@ from math import comb, factorial
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import generator, int_at_least, nonneg_real, positive_real, real_array
+from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
 
 __all__ = [
     "TanhMLP",
@@ -63,7 +63,7 @@ class TanhMLP:
 
     def value(self, X) -> np.ndarray:
         """``X`` (n, d) or (d,) -> f (n,) or ()."""
-        A = real_array("X", X, ndim=(1, 2))
+        A = shaped_array("X", X, ndim=(1, 2))
         h = A
         for W, b in zip(self.weights, self.biases):
             h = np.tanh(h @ W.T + b)
@@ -71,7 +71,7 @@ class TanhMLP:
 
     def grad(self, X) -> np.ndarray:
         r"""Input gradient :math:`\nabla f`, by backpropagation: ``X`` (n, d) -> (n, d)."""
-        A = real_array("X", X, ndim=(1, 2))
+        A = shaped_array("X", X, ndim=(1, 2))
         hs = [A]
         for W, b in zip(self.weights, self.biases):
             hs.append(np.tanh(hs[-1] @ W.T + b))
@@ -92,10 +92,10 @@ def random_tanh_mlp(widths: Sequence[int], *, rng: np.random.Generator, scale: f
     >>> f.value(np.zeros((2, 3))).shape, f.grad(np.zeros((2, 3))).shape
     ((2,), (2, 3))
     """
-    generator(rng)
+    generator("rng", rng)
     if not isinstance(widths, (list, tuple)) or len(widths) < 2:
         raise ValueError("widths must be a sequence (d, n_1, ..., n_L) of at least 2 ints")
-    ws = [int_at_least("widths", w, 1) for w in widths]
+    ws = [integer("widths", w, 1) for w in widths]
     s = positive_real("scale", scale)
     Ws = tuple(rng.standard_normal((ws[i + 1], ws[i])) * s / np.sqrt(ws[i]) for i in range(len(ws) - 1))
     bs = tuple(0.1 * rng.standard_normal(ws[i + 1]) for i in range(len(ws) - 1))
@@ -112,10 +112,10 @@ def gaussian_perturbations(n_samples: int, dim: int, *, sigma: float, rng: np.ra
     >>> gaussian_perturbations(3, 2, sigma=0.1, rng=np.random.default_rng(0)).shape
     (3, 2)
     """
-    n = int_at_least("n_samples", n_samples, 1)
-    d = int_at_least("dim", dim, 1)
+    n = integer("n_samples", n_samples, 1)
+    d = integer("dim", dim, 1)
     s = nonneg_real("sigma", sigma)
-    return s * generator(rng).standard_normal((n, d))
+    return s * generator("rng", rng).standard_normal((n, d))
 
 
 def bernoulli_masks(n_samples: int, dim: int, *, rng: np.random.Generator, p: float = 0.5) -> np.ndarray:
@@ -127,12 +127,12 @@ def bernoulli_masks(n_samples: int, dim: int, *, rng: np.random.Generator, p: fl
     >>> m = bernoulli_masks(4, 3, rng=np.random.default_rng(0)); sorted(set(m.ravel().tolist())) <= [0.0, 1.0]
     True
     """
-    n = int_at_least("n_samples", n_samples, 1)
-    d = int_at_least("dim", dim, 1)
+    n = integer("n_samples", n_samples, 1)
+    d = integer("dim", dim, 1)
     pp = nonneg_real("p", p)
     if pp > 1:
         raise ValueError(f"p must be in [0, 1]; got {pp}")
-    return (generator(rng).uniform(size=(n, d)) < pp).astype(float)
+    return (generator("rng", rng).uniform(size=(n, d)) < pp).astype(float)
 
 
 def all_masks(dim: int) -> np.ndarray:
@@ -143,7 +143,7 @@ def all_masks(dim: int) -> np.ndarray:
     >>> all_masks(2).tolist()
     [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
     """
-    d = int_at_least("dim", dim, 1)
+    d = integer("dim", dim, 1)
     if d > 20:
         raise ValueError(f"dim must be <= 20 for exhaustive enumeration; got {d}")
     k = np.arange(2**d)[:, None]
@@ -159,9 +159,9 @@ def one_hot_masks(n_samples: int, dim: int, *, rng: np.random.Generator) -> np.n
     >>> one_hot_masks(5, 3, rng=np.random.default_rng(0)).sum(axis=1).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    n = int_at_least("n_samples", n_samples, 1)
-    d = int_at_least("dim", dim, 1)
-    return np.eye(d)[generator(rng).integers(0, d, size=n)]
+    n = integer("n_samples", n_samples, 1)
+    d = integer("dim", dim, 1)
+    return np.eye(d)[generator("rng", rng).integers(0, d, size=n)]
 
 
 def uniform_path(n_samples: int, *, low: float = 0.0, rng: np.random.Generator) -> np.ndarray:
@@ -174,11 +174,11 @@ def uniform_path(n_samples: int, *, low: float = 0.0, rng: np.random.Generator) 
     >>> bool(np.all(uniform_path(10, low=0.9, rng=np.random.default_rng(0)) >= 0.9))
     True
     """
-    n = int_at_least("n_samples", n_samples, 1)
+    n = integer("n_samples", n_samples, 1)
     a = nonneg_real("low", low)
     if a >= 1:
         raise ValueError(f"low must be in [0, 1); got {a}")
-    return generator(rng).uniform(a, 1.0, size=n)
+    return generator("rng", rng).uniform(a, 1.0, size=n)
 
 
 def exponential_kernel(masks, x0, *, width: float = 1.0) -> np.ndarray:
@@ -192,8 +192,8 @@ def exponential_kernel(masks, x0, *, width: float = 1.0) -> np.ndarray:
     >>> exponential_kernel(np.array([[1.0, 1.0], [0.0, 1.0]]), np.array([1.0, 2.0])).round(4).tolist()
     [1.0, 0.3679]
     """
-    M = real_array("masks", masks, ndim=2)
-    x = real_array("x0", x0, shape=(M.shape[1],))
+    M = shaped_array("masks", masks, ndim=2)
+    x = shaped_array("x0", x0, shape=(M.shape[1],))
     w = positive_real("width", width)
     D = x[None, :] * (1 - M)
     return np.exp(-np.sum(D * D, axis=1) / (w * w))
@@ -209,7 +209,7 @@ def shapley_kernel(masks) -> np.ndarray:
     >>> shapley_kernel(np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 1.0]])).tolist()
     [inf, 0.3333333333333333, inf]
     """
-    M = real_array("masks", masks, ndim=2)
+    M = shaped_array("masks", masks, ndim=2)
     d = M.shape[1]
     if d < 2:
         raise ValueError("shapley_kernel needs dim >= 2")
@@ -244,9 +244,9 @@ def weighted_least_squares(Z, y, weights=None, *, intercept: bool = True) -> tup
     >>> w, b = weighted_least_squares(Z, y); w.round(12).tolist(), round(b, 12)
     ([2.0], 1.0)
     """
-    A = real_array("Z", Z, ndim=2)
+    A = shaped_array("Z", Z, ndim=2)
     n, p = A.shape
-    yy = real_array("y", y, shape=(n,))
+    yy = shaped_array("y", y, shape=(n,))
     if weights is None:
         pi = np.ones(n)
     else:
@@ -281,7 +281,7 @@ def gradient_matching(grads) -> np.ndarray:
     >>> gradient_matching(np.array([[1.0, 0.0], [3.0, 2.0]])).tolist()
     [2.0, 1.0]
     """
-    return real_array("grads", grads, ndim=2).mean(axis=0)
+    return shaped_array("grads", grads, ndim=2).mean(axis=0)
 
 
 def shapley_values(value_fn: Callable[[np.ndarray], np.ndarray], dim: int) -> np.ndarray:
@@ -299,7 +299,7 @@ def shapley_values(value_fn: Callable[[np.ndarray], np.ndarray], dim: int) -> np
     >>> shapley_values(lambda M: M[:, 0] * M[:, 1], 2).tolist()   # v({1,2}) = 1, else 0
     [0.5, 0.5]
     """
-    d = int_at_least("dim", dim, 1)
+    d = integer("dim", dim, 1)
     M = all_masks(d)
     v = np.asarray(value_fn(M), dtype=float)
     if v.shape != (M.shape[0],):
@@ -328,12 +328,12 @@ def integrated_gradients(grad_fn: Callable[[np.ndarray], np.ndarray], x0, *, low
     >>> integrated_gradients(lambda X: 2 * X, np.array([1.0, 3.0])).round(12).tolist()  # f = |x|^2
     [1.0, 9.0]
     """
-    x = real_array("x0", x0, ndim=1)
+    x = shaped_array("x0", x0, ndim=1)
     a = nonneg_real("low", low)
     if a >= 1:
         raise ValueError(f"low must be in [0, 1); got {a}")
-    m = int_at_least("n_points", n_points, 1)
-    xb = np.zeros_like(x) if baseline is None else real_array("baseline", baseline, shape=x.shape)
+    m = integer("n_points", n_points, 1)
+    xb = np.zeros_like(x) if baseline is None else shaped_array("baseline", baseline, shape=x.shape)
     t, w = np.polynomial.legendre.leggauss(m)
     t = a + (1 - a) * (t + 1) / 2
     w = w / 2  # mean over U(a, 1)
@@ -353,8 +353,8 @@ def chebyshev_affine_fit(x, fx) -> tuple[float, float, float]:
     >>> round(a, 6), abs(round(b, 6)), round(t, 6)   # the equioscillating line y = 1/2
     (0.5, 0.0, 0.5)
     """
-    xs = real_array("x", x, ndim=1)
-    fv = real_array("fx", fx, shape=xs.shape)
+    xs = shaped_array("x", x, ndim=1)
+    fv = shaped_array("fx", fx, shape=xs.shape)
     n = xs.size
     ones = np.ones(n)
     # variables (a, b, t); rows: f - a - b x <= t  and  a + b x - f <= t

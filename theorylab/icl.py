@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import generator, int_at_least, nonneg_real, positive_real, real_array
+from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
 
 __all__ = [
     "sample_tasks",
@@ -55,12 +55,12 @@ def sample_tasks(n_tasks: int, length: int, dim: int, *, rng: np.random.Generato
     >>> X.shape, y.shape, w.shape
     ((3, 5, 2), (3, 5), (3, 2))
     """
-    T = int_at_least("n_tasks", n_tasks, 1)
-    L = int_at_least("length", length, 1)
-    d = int_at_least("dim", dim, 1)
+    T = integer("n_tasks", n_tasks, 1)
+    L = integer("length", length, 1)
+    d = integer("dim", dim, 1)
     tw = nonneg_real("w_scale", w_scale)
     s = nonneg_real("noise", noise)
-    generator(rng)
+    generator("rng", rng)
     c = np.asarray(x_scale, dtype=float)
     if c.ndim == 0:
         c = np.full(T, float(c))
@@ -82,8 +82,8 @@ def prefix_features(X, y) -> np.ndarray:
     >>> F[0].tolist()   # [gram, xy, yy, x_query, 1/(t+1)] at t = 0 and t = 1
     [[0.0, 0.0, 0.0, 1.0, 1.0], [0.5, 1.0, 2.0, 1.0, 0.5]]
     """
-    A = real_array("X", X, ndim=3)
-    b = real_array("y", y, shape=A.shape[:2])
+    A = shaped_array("X", X, ndim=3)
+    b = shaped_array("y", y, shape=A.shape[:2])
     T, L, d = A.shape
     iu = np.triu_indices(d)
     outer = (A[..., :, None] * A[..., None, :])[..., iu[0], iu[1]]  # (T, L, d(d+1)/2)
@@ -113,8 +113,8 @@ def bayes_prefix_predictive(X, y, *, prior_var: float = 1.0, noise_var: float = 
     >>> mu.tolist(), v.tolist()
     ([[0.0, 1.0]], [[2.0, 1.5]])
     """
-    A = real_array("X", X, ndim=3)
-    b = real_array("y", y, shape=A.shape[:2])
+    A = shaped_array("X", X, ndim=3)
+    b = shaped_array("y", y, shape=A.shape[:2])
     t2 = positive_real("prior_var", prior_var)
     s2 = positive_real("noise_var", noise_var)
     d = A.shape[2]
@@ -154,9 +154,9 @@ def init_icl(n_features: int, width: int = 64, *, rng: np.random.Generator) -> I
     >>> p = init_icl(9, 8, rng=np.random.default_rng(0)); [w.shape for w in p.W]
     [(8, 9), (8, 8), (2, 8)]
     """
-    pdim = int_at_least("n_features", n_features, 1)
-    h = int_at_least("width", width, 1)
-    generator(rng)
+    pdim = integer("n_features", n_features, 1)
+    h = integer("width", width, 1)
+    generator("rng", rng)
     sizes = [(h, pdim), (h, h), (2, h)]
     W = [rng.standard_normal(s) * np.sqrt(1.0 / s[1]) for s in sizes]
     W[-1] *= 0.1
@@ -184,7 +184,7 @@ def icl_predict(p: ICLParams, F) -> tuple[np.ndarray, np.ndarray]:
     >>> mu, v = icl_predict(p, np.zeros((3, 5))); mu.shape, bool(np.all(v > 0))
     ((3,), True)
     """
-    A = real_array("F", F)
+    A = shaped_array("F", F)
     out, _ = _forward(p, A.reshape(-1, A.shape[-1]))
     s = np.clip(out[:, 1], -LOGV_CLIP, LOGV_CLIP)
     return out[:, 0].reshape(A.shape[:-1]), np.exp(s).reshape(A.shape[:-1])
@@ -254,16 +254,16 @@ def train_icl(*, n_steps: int, batch_tasks: int, length: int, dim: int, rng: np.
     >>> losses.shape
     (30,)
     """
-    S = int_at_least("n_steps", n_steps, 1)
-    B = int_at_least("batch_tasks", batch_tasks, 1)
-    L = int_at_least("length", length, 1)
-    d = int_at_least("dim", dim, 1)
+    S = integer("n_steps", n_steps, 1)
+    B = integer("batch_tasks", batch_tasks, 1)
+    L = integer("length", length, 1)
+    d = integer("dim", dim, 1)
     lr0 = positive_real("lr", lr)
-    generator(rng)
+    generator("rng", rng)
     scales = np.asarray(x_scales, dtype=float)
     if pool is not None:
-        PX = real_array("pool[0]", pool[0], ndim=3)
-        Py = real_array("pool[1]", pool[1], shape=PX.shape[:2])
+        PX = shaped_array("pool[0]", pool[0], ndim=3)
+        Py = shaped_array("pool[1]", pool[1], shape=PX.shape[:2])
         PF = prefix_features(PX, Py).reshape(PX.shape[0], PX.shape[1], -1)
         pdim = PF.shape[-1]
     else:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import generator, int_at_least, nonneg_real, positive_real, real_array
+from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
 
 __all__ = [
     "sample_factor_model",
@@ -61,11 +61,11 @@ def sample_factor_model(n_samples: int, B, beta=None, *, rng: np.random.Generato
     >>> X.shape, Z.shape, y.shape
     ((5, 4), (5, 2), (5,))
     """
-    n = int_at_least("n_samples", n_samples, 1)
-    Bm = real_array("B", B, ndim=2)
+    n = integer("n_samples", n_samples, 1)
+    Bm = shaped_array("B", B, ndim=2)
     s2 = nonneg_real("noise_var", noise_var)
     sl = nonneg_real("label_noise", label_noise)
-    generator(rng)
+    generator("rng", rng)
     d, r = Bm.shape
     Z = rng.standard_normal((n, r))
     M = np.sqrt(s2) * rng.standard_normal((n, d))
@@ -74,9 +74,9 @@ def sample_factor_model(n_samples: int, B, beta=None, *, rng: np.random.Generato
     if beta is not None and gamma is not None:
         raise ValueError("give beta or gamma, not both")
     if beta is not None:
-        y = Z @ real_array("beta", beta, shape=(r,)) + sl * rng.standard_normal(n)
+        y = Z @ shaped_array("beta", beta, shape=(r,)) + sl * rng.standard_normal(n)
     if gamma is not None:
-        y = M @ real_array("gamma", gamma, shape=(d,)) + sl * rng.standard_normal(n)
+        y = M @ shaped_array("gamma", gamma, shape=(d,)) + sl * rng.standard_normal(n)
     return X, Z, y
 
 
@@ -90,8 +90,8 @@ def factor_posterior_mean(X, B, *, noise_var: float = 1.0) -> np.ndarray:
     >>> factor_posterior_mean(np.array([[2.0, 0.0]]), np.array([[1.0], [0.0]])).tolist()
     [[1.0]]
     """
-    Bm = real_array("B", B, ndim=2)
-    A = real_array("X", X, shape=(None, Bm.shape[0]))
+    Bm = shaped_array("B", B, ndim=2)
+    A = shaped_array("X", X, shape=(None, Bm.shape[0]))
     s2 = positive_real("noise_var", noise_var)
     G = s2 * np.eye(Bm.shape[1]) + Bm.T @ Bm
     return np.linalg.solve(G, Bm.T @ A.T).T
@@ -121,9 +121,9 @@ def ppca_fit(X, rank: int, *, noise_var: float | None = 1.0, center: bool = Fals
     >>> round(float(abs(B[0, 0])), 1), s2
     (2.8, 1.0)
     """
-    A = real_array("X", X, ndim=2)
+    A = shaped_array("X", X, ndim=2)
     m, d = A.shape
-    r = int_at_least("rank", rank, 1)
+    r = integer("rank", rank, 1)
     if r >= d:
         raise ValueError(f"rank must be < dim = {d}; got {r}")
     if center:
@@ -145,8 +145,8 @@ def ols_fit(F, y) -> np.ndarray:
     >>> ols_fit(np.array([[1.0], [2.0]]), np.array([2.0, 4.0])).tolist()
     [2.0]
     """
-    A = real_array("F", F, ndim=(2, 3))
-    b = real_array("y", y, shape=A.shape[:-1])
+    A = shaped_array("F", F, ndim=(2, 3))
+    b = shaped_array("y", y, shape=A.shape[:-1])
     G = np.swapaxes(A, -1, -2) @ A
     return np.linalg.solve(G, (np.swapaxes(A, -1, -2) @ b[..., None]))[..., 0]
 
@@ -161,9 +161,9 @@ def excess_risk(w, w_star, Sigma) -> np.ndarray:
     >>> float(excess_risk(np.array([1.0, 0.0]), np.zeros(2), np.diag([2.0, 1.0])))
     2.0
     """
-    W = real_array("w", w, ndim=(1, 2))
-    ws = real_array("w_star", w_star, shape=(W.shape[-1],))
-    S = real_array("Sigma", Sigma, shape=(W.shape[-1], W.shape[-1]))
+    W = shaped_array("w", w, ndim=(1, 2))
+    ws = shaped_array("w_star", w_star, shape=(W.shape[-1],))
+    S = shaped_array("Sigma", Sigma, shape=(W.shape[-1], W.shape[-1]))
     D = W - ws
     return np.einsum("...i,ij,...j->...", D, S, D)
 
@@ -177,14 +177,14 @@ def ols_expected_excess_risk(n_features: int, n_samples: int, *, residual_var: f
     >>> ols_expected_excess_risk(3, 50, residual_var=2.0)
     0.13043478260869565
     """
-    p = int_at_least("n_features", n_features, 1)
-    n = int_at_least("n_samples", n_samples, p + 2)
+    p = integer("n_features", n_features, 1)
+    n = integer("n_samples", n_samples, p + 2)
     return nonneg_real("residual_var", residual_var) * p / (n - p - 1)
 
 
 def _context(X, y):
-    A = real_array("X", X, ndim=(2, 3), nonempty=False)
-    b = real_array("y", y, shape=A.shape[:-1], nonempty=False)
+    A = shaped_array("X", X, ndim=(2, 3), nonempty=False)
+    b = shaped_array("y", y, shape=A.shape[:-1], nonempty=False)
     return A, b
 
 
@@ -226,7 +226,7 @@ def blr_predictive(Xq, X, y, *, prior_var: float = 1.0, noise_var: float = 1.0):
     """
     A, b = _context(X, y)
     m, S = blr_posterior(A, b, prior_var=prior_var, noise_var=noise_var)
-    Q = real_array("Xq", Xq)
+    Q = shaped_array("Xq", Xq)
     if Q.shape[-1] != A.shape[-1]:
         raise ValueError(f"Xq must have {A.shape[-1]} features; got shape {Q.shape}")
     batched = A.ndim == 3
@@ -257,7 +257,7 @@ def nig_posterior(X, y, *, V0, a0: float, b0: float):
     if A.ndim != 2:
         raise ValueError("nig_posterior takes one context X (t, d)")
     d = A.shape[1]
-    V0m = real_array("V0", V0, shape=(d, d))
+    V0m = shaped_array("V0", V0, shape=(d, d))
     a = positive_real("a0", a0)
     bb = positive_real("b0", b0)
     Pn = np.linalg.inv(V0m) + A.T @ A
@@ -282,7 +282,7 @@ def nig_predictive(Xq, X, y, *, V0, a0: float, b0: float):
     ([1.0], [1.2], 5.0)
     """
     mn, Vn, an, bn = nig_posterior(X, y, V0=V0, a0=a0, b0=b0)
-    Q = real_array("Xq", Xq, shape=(None, mn.size))
+    Q = shaped_array("Xq", Xq, shape=(None, mn.size))
     return Q @ mn, (bn / an) * (1 + np.einsum("qd,de,qe->q", Q, Vn, Q)), 2 * an
 
 
@@ -316,12 +316,12 @@ def gmm_pretrain(X, n_components: int, *, rng: np.random.Generator,
     """
     from sklearn.mixture import GaussianMixture
 
-    A = real_array("X", X, ndim=2)
-    k = int_at_least("n_components", n_components, 1)
-    generator(rng)
+    A = shaped_array("X", X, ndim=2)
+    k = integer("n_components", n_components, 1)
+    generator("rng", rng)
     seed = int(rng.integers(0, 2**31 - 1))
     return GaussianMixture(n_components=k, covariance_type=covariance_type,
-                           n_init=int_at_least("n_init", n_init, 1), random_state=seed).fit(A)
+                           n_init=integer("n_init", n_init, 1), random_state=seed).fit(A)
 
 
 def gmm_label_map(gmm, X_labeled, y_labeled, *, n_classes: int) -> np.ndarray:
@@ -341,11 +341,11 @@ def gmm_label_map(gmm, X_labeled, y_labeled, *, n_classes: int) -> np.ndarray:
     >>> m[g.predict(np.array([[-4.0, -6.0]]))].tolist()
     [1]
     """
-    A = real_array("X_labeled", X_labeled, ndim=2)
+    A = shaped_array("X_labeled", X_labeled, ndim=2)
     yl = np.asarray(y_labeled)
     if yl.shape != (A.shape[0],) or not np.issubdtype(yl.dtype, np.integer):
         raise ValueError(f"y_labeled must be integer labels of shape ({A.shape[0]},)")
-    K = int_at_least("n_classes", n_classes, 2)
+    K = integer("n_classes", n_classes, 2)
     if yl.min() < 0 or yl.max() >= K:
         raise ValueError(f"y_labeled must lie in 0..{K - 1}")
     R = gmm.predict_proba(A)  # (n, C)

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import cdist
 
-from ._validate import int_at_least, positive_real, real_array
+from ._validate import integer, positive_real, shaped_array
 
 __all__ = [
     "path_graph_edges",
@@ -61,7 +61,7 @@ def path_graph_edges(n_vertices: int) -> np.ndarray:
     >>> path_graph_edges(3).tolist()
     [[0, 1], [1, 2]]
     """
-    n = int_at_least("n_vertices", n_vertices, 1)
+    n = integer("n_vertices", n_vertices, 1)
     i = np.arange(n - 1)
     return np.stack([i, i + 1], axis=1)
 
@@ -75,7 +75,7 @@ def radius_graph_edges(X, radius: float) -> np.ndarray:
     >>> radius_graph_edges(np.array([[0.0], [0.5], [2.0]]), 1.0).tolist()
     [[0, 1]]
     """
-    A = real_array("X", X, ndim=2)
+    A = shaped_array("X", X, ndim=2)
     r = positive_real("radius", radius)
     D = cdist(A, A)
     i, j = np.nonzero(np.triu(D <= r, k=1))
@@ -120,7 +120,7 @@ def lower_star_h0(f, edges) -> dict[str, np.ndarray]:
     >>> d["essential_birth"].tolist()
     [0.0]
     """
-    fv = real_array("f", f, ndim=1)
+    fv = shaped_array("f", f, ndim=1)
     n = fv.size
     E = _edges(edges, n)
     ev = np.maximum(fv[E[:, 0]], fv[E[:, 1]]) if E.size else np.empty(0)
@@ -176,7 +176,7 @@ def persistence_loss(f, edges, *, threshold: float | None = None) -> tuple[float
     >>> L, g.tolist()
     (1.0, [0.0, 2.0, -2.0])
     """
-    fv = real_array("f", f, ndim=1)
+    fv = shaped_array("f", f, ndim=1)
     d = lower_star_h0(fv, edges)
     pers = d["death"] - d["birth"]
     keep = np.ones(pers.size, bool) if threshold is None else pers < float(threshold)
@@ -236,20 +236,20 @@ def hilbert_function_h0(f1, f2, edges, *, grid1=None, grid2=None,
     >>> H.tolist()
     [[0, 1], [1, 1]]
     """
-    a1 = real_array("f1", f1, ndim=1)
-    a2 = real_array("f2", f2, shape=(a1.size,))
+    a1 = shaped_array("f1", f1, ndim=1)
+    a2 = shaped_array("f2", f2, shape=(a1.size,))
     E = _edges(edges, a1.size)
     if edge_values is None:
         e1 = np.maximum(a1[E[:, 0]], a1[E[:, 1]])
         e2 = np.maximum(a2[E[:, 0]], a2[E[:, 1]])
     else:
-        e1 = real_array("edge_values[0]", edge_values[0], shape=(E.shape[0],), nonempty=False)
-        e2 = real_array("edge_values[1]", edge_values[1], shape=(E.shape[0],), nonempty=False)
+        e1 = shaped_array("edge_values[0]", edge_values[0], shape=(E.shape[0],), nonempty=False)
+        e2 = shaped_array("edge_values[1]", edge_values[1], shape=(E.shape[0],), nonempty=False)
         if np.any(e1 < np.maximum(a1[E[:, 0]], a1[E[:, 1]])) or np.any(
                 e2 < np.maximum(a2[E[:, 0]], a2[E[:, 1]])):
             raise ValueError("edge_values must be >= the grades of both endpoints")
-    g1 = np.unique(a1) if grid1 is None else real_array("grid1", grid1, ndim=1)
-    g2 = np.unique(a2) if grid2 is None else real_array("grid2", grid2, ndim=1)
+    g1 = np.unique(a1) if grid1 is None else shaped_array("grid1", grid1, ndim=1)
+    g2 = np.unique(a2) if grid2 is None else shaped_array("grid2", grid2, ndim=1)
     for name, g in (("grid1", g1), ("grid2", g2)):
         if np.any(np.diff(g) <= 0):
             raise ValueError(f"{name} must be strictly increasing")
@@ -289,8 +289,8 @@ def signed_measure(H, grid1, grid2) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     ([[0.0, 5.0], [1.0, 6.0]], [1, 1])
     """
     mu = mobius_inversion(H)
-    g1 = real_array("grid1", grid1, shape=(mu.shape[0],))
-    g2 = real_array("grid2", grid2, shape=(mu.shape[1],))
+    g1 = shaped_array("grid1", grid1, shape=(mu.shape[0],))
+    g2 = shaped_array("grid2", grid2, shape=(mu.shape[1],))
     i, j = np.nonzero(mu)
     return np.stack([g1[i], g2[j]], axis=1), mu[i, j], np.stack([i, j], axis=1)
 
@@ -323,11 +323,11 @@ def signed_measure_loss(f1, f2, edges, Z, *, bandwidth: float) -> dict[str, np.n
     >>> out["weights"].tolist()
     [1, 1, -1]
     """
-    a1 = real_array("f1", f1, ndim=1)
-    a2 = real_array("f2", f2, shape=(a1.size,))
+    a1 = shaped_array("f1", f1, ndim=1)
+    a2 = shaped_array("f2", f2, shape=(a1.size,))
     if np.unique(a1).size != a1.size or np.unique(a2).size != a2.size:
         raise ValueError("f1 and f2 must each have distinct values (jitter ties)")
-    Zq = real_array("Z", Z, shape=(None, 2))
+    Zq = shaped_array("Z", Z, shape=(None, 2))
     s = positive_real("bandwidth", bandwidth)
     H, g1, g2 = hilbert_function_h0(a1, a2, edges)
     P, c, ij = signed_measure(H, g1, g2)
@@ -356,7 +356,7 @@ def rips_h0_deaths(X) -> np.ndarray:
     >>> rips_h0_deaths(np.array([[0.0], [1.0], [3.0]])).tolist()
     [2.0, 1.0]
     """
-    A = real_array("X", X, ndim=2)
+    A = shaped_array("X", X, ndim=2)
     D = cdist(A, A)
     if np.any(D[~np.eye(A.shape[0], dtype=bool)] == 0):
         raise ValueError("X must have distinct points")
@@ -374,8 +374,8 @@ def knn_codensity(X, k: int) -> np.ndarray:
     >>> knn_codensity(np.array([[0.0], [1.0], [3.0]]), 1).tolist()
     [1.0, 1.0, 2.0]
     """
-    A = real_array("X", X, ndim=2)
-    kk = int_at_least("k", k, 1)
+    A = shaped_array("X", X, ndim=2)
+    kk = integer("k", k, 1)
     if kk >= A.shape[0]:
         raise ValueError(f"k must be < n_points = {A.shape[0]}; got {kk}")
     D = cdist(A, A)
@@ -394,9 +394,9 @@ def rips_codensity_hilbert(X, radii, thresholds, *, k: int) -> np.ndarray:
     >>> rips_codensity_hilbert(X, [0.05, 1.0], [0.15, 10.0], k=1).tolist()
     [[3, 4], [1, 2]]
     """
-    A = real_array("X", X, ndim=2)
-    r = real_array("radii", radii, ndim=1)
-    c = real_array("thresholds", thresholds, ndim=1)
+    A = shaped_array("X", X, ndim=2)
+    r = shaped_array("radii", radii, ndim=1)
+    c = shaped_array("thresholds", thresholds, ndim=1)
     cod = knn_codensity(A, k)
     D = cdist(A, A)
     if np.any(D[~np.eye(A.shape[0], dtype=bool)] == 0):

@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import generator, int_at_least, nonneg_real, real_array
+from ._validate import generator, integer, nonneg_real, shaped_array
 
 __all__ = [
     "in_bag_counts",
@@ -81,7 +81,7 @@ def in_bag_counts(model, n_samples: int) -> np.ndarray:
     >>> c.shape, bool((c.sum(axis=1) == 30).all())
     ((3, 30), True)
     """
-    n = int_at_least("n_samples", n_samples, 1)
+    n = integer("n_samples", n_samples, 1)
     trees = _estimators(model)
     if not getattr(model, "bootstrap", False):
         return np.ones((len(trees), n))
@@ -103,8 +103,8 @@ def in_bag_counts(model, n_samples: int) -> np.ndarray:
 
 
 def _check_X_pair(model, X_train, X_eval):
-    Xtr = real_array("X_train", X_train, ndim=2)
-    Xev = Xtr if X_eval is None else real_array("X_eval", X_eval, shape=(None, Xtr.shape[1]))
+    Xtr = shaped_array("X_train", X_train, ndim=2)
+    Xev = Xtr if X_eval is None else shaped_array("X_eval", X_eval, shape=(None, Xtr.shape[1]))
     nf = getattr(model, "n_features_in_", Xtr.shape[1])
     if Xtr.shape[1] != nf:
         raise ValueError(f"X_train has {Xtr.shape[1]} features; the model was fitted on {nf}")
@@ -184,7 +184,7 @@ def effective_parameters(S) -> float:
     >>> effective_parameters(np.eye(4)), effective_parameters(np.full((3, 4), 0.25))
     (4.0, 1.0)
     """
-    A = real_array("S", S, ndim=2)
+    A = shaped_array("S", S, ndim=2)
     return float(A.shape[1] * np.mean(np.sum(A * A, axis=1)))
 
 
@@ -239,7 +239,7 @@ def mars_additive(X) -> np.ndarray:
     >>> round(float(mars_additive(np.full((1, 5), 0.5))[0]), 6)
     5.738906
     """
-    A = real_array("X", X, ndim=2)
+    A = shaped_array("X", X, ndim=2)
     if A.shape[1] < 5:
         raise ValueError(f"X must have at least 5 columns; got {A.shape[1]}")
     return (0.1 * np.exp(4 * A[:, 0]) + 4 / (1 + np.exp(-20 * (A[:, 1] - 0.5)))
@@ -259,10 +259,10 @@ def sample_mars(n_samples: int, *, dim: int = 5, noise: float = 1.0,
     >>> X.shape, bool(np.all(y == f))
     ((4, 5), True)
     """
-    n = int_at_least("n_samples", n_samples, 1)
-    d = int_at_least("dim", dim, 5)
+    n = integer("n_samples", n_samples, 1)
+    d = integer("dim", dim, 5)
     s = nonneg_real("noise", noise)
-    generator(rng)
+    generator("rng", rng)
     X = rng.uniform(size=(n, d))
     f = mars_additive(X)
     return X, f + s * rng.standard_normal(n), f
@@ -279,9 +279,9 @@ def shift_inputs(X, delta: float, *, rng: np.random.Generator) -> np.ndarray:
     >>> bool(np.all(np.abs(Z) <= 0.1))
     True
     """
-    A = real_array("X", X, ndim=2)
+    A = shaped_array("X", X, ndim=2)
     dlt = nonneg_real("delta", delta)
-    generator(rng)
+    generator("rng", rng)
     return A + rng.uniform(-dlt, dlt, size=A.shape)
 
 
@@ -311,13 +311,13 @@ def resampled_dof(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], X
     >>> resampled_dof(lambda X, y: y, X, f, noise=1.0, n_redraws=4, rng=np.random.default_rng(0))["df"]
     5.0
     """
-    A = real_array("X", X, ndim=2)
-    fv = real_array("f", f, shape=(A.shape[0],))
+    A = shaped_array("X", X, ndim=2)
+    fv = shaped_array("f", f, shape=(A.shape[0],))
     s = nonneg_real("noise", noise)
     if s == 0:
         raise ValueError("noise must be > 0")
-    R = int_at_least("n_redraws", n_redraws, 2)
-    generator(rng)
+    R = integer("n_redraws", n_redraws, 2)
+    generator("rng", rng)
     Y = fv[None, :] + s * rng.standard_normal((R, A.shape[0]))
     Yhat = np.empty_like(Y)
     for r in range(R):  # one model fit per redraw (not a per-sample loop)
@@ -354,8 +354,8 @@ def ensemble_error_decomposition(preds, f_eval) -> dict[str, np.ndarray]:
     >>> d["avg_mse"].tolist(), d["rep_bias"].tolist(), d["mod_var"].tolist()
     ([0.5], [0.0], [0.5])
     """
-    P = real_array("preds", preds, ndim=3)
-    fv = real_array("f_eval", f_eval, shape=(P.shape[2],))
+    P = shaped_array("preds", preds, ndim=3)
+    fv = shaped_array("f_eval", f_eval, shape=(P.shape[2],))
     mse = np.mean((P - fv) ** 2, axis=2)  # (R, B)
     best = np.argmin(mse, axis=0)  # (B,)
     ref = P[best, np.arange(P.shape[1])]  # (B, m)
