@@ -15,6 +15,15 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
+def positive_int(name: str, v, *, low: int = 1) -> int:
+    """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
+    if int(v) < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    return int(v)
+
+
 def integer(name: str, v, lo: int | None = None) -> int:
     """``v`` as an int; ``TypeError`` unless an integer (not a bool), ``ValueError`` if ``< lo``."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
@@ -26,17 +35,42 @@ def integer(name: str, v, lo: int | None = None) -> int:
 
 def positive_real(name: str, v) -> float:
     """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
-    f = nonneg_real(name, v)
-    if f == 0:
+    v = nonneg_real(name, v)
+    if v == 0:
         raise ValueError(f"{name} must be > 0; got {v}")
-    return f
+    return v
 
 
-def generator(rng, name: str = "rng") -> np.random.Generator:
-    """``rng`` itself; ``TypeError`` unless a ``numpy.random.Generator``."""
+def unit_interval(name: str, v, *, closed_right: bool = False) -> float:
+    """``v`` as a float in ``[0, 1)`` (or ``[0, 1]`` with ``closed_right``), else ``ValueError``."""
+    v = nonneg_real(name, v)
+    if v > 1 or (v == 1 and not closed_right):
+        raise ValueError(f"{name} must lie in [0, 1{']' if closed_right else ')'}; got {v}")
+    return v
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator; got {type(rng).__name__}")
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                        f"got {type(rng).__name__}")
     return rng
+
+
+def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a float64 array; ``ValueError`` on non-finite entries or a wrong number of dimensions."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN/inf)")
+    return arr
 
 
 def choice(name: str, v, options) -> str:
@@ -80,3 +114,28 @@ def real_array(name: str, v, *, ndim: int | tuple[int, ...] | None = None, min_n
     if finite and not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains non-finite values")
     return a
+
+
+def shaped_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None,
+                 shape: tuple[int | None, ...] | None = None, nonempty: bool = True) -> np.ndarray:
+    """``a`` as a finite float64 array checked against ``ndim`` and ``shape`` (``None`` entries
+    of ``shape`` are free); ``TypeError`` if not numeric, ``ValueError`` naming ``name`` otherwise
+    (an empty array is allowed only with ``nonempty=False``)."""
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real array; got {type(a).__name__}") from exc
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, arr.shape)):
+            want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}; got {arr.shape}")
+    if nonempty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite")
+    return arr

@@ -345,7 +345,7 @@ def block_diagonal(G, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
 # --------------------------------------------------------------------------- LiSSA
 @dataclass(frozen=True)
 class LissaResult:
-    """``x`` the IHVP estimate (shape of ``v``); ``history`` (len(record), *v.shape)
+    """``x`` the IHVP estimate (shape of ``v``); ``history`` of shape ``(len(record), *v.shape)``:
     estimates at the iterations ``record``; ``n_example_hvps`` = per-example
     curvature-vector products used (iterations x batch size x number of vectors)."""
 
@@ -378,7 +378,7 @@ def lissa(batch_cvp: Callable, v, *, n_samples: int, damping: float, scale: floa
     b = V.integer("batch_size", batch_size, 1)
     if b > N:
         raise ValueError(f"batch_size must be <= n_samples = {N}; got {b}")
-    V.generator(rng)
+    V.generator("rng", rng)
     rec = tuple(V.integer("record", r, 1) for r in record)
     if any(r > T for r in rec):
         raise ValueError(f"record iterations must be <= n_iter = {T}")

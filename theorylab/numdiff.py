@@ -296,10 +296,11 @@ def jvp_cs(f: Callable, x, v, *, h: float = _H_CS) -> np.ndarray:
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """Outcome of comparing an analytic derivative with a numerical one.
+    r"""Outcome of comparing an analytic derivative with a numerical one.
 
-    ``max_abs_err`` = max |a - n|; ``max_rel_err`` = max |a - n| / max(|a|, |n|, floor)
-    elementwise with ``floor`` = atol/rtol; ``passed``: |a - n| <= atol + rtol |n| everywhere.
+    ``max_abs_err`` = :math:`\max |a - n|`; ``max_rel_err`` = :math:`\max |a - n| / \max(|a|, |n|, f)`
+    elementwise with floor :math:`f` = ``atol / rtol``; ``passed``: :math:`|a - n| \le` ``atol + rtol`` :math:`|n|`
+    everywhere.
     """
 
     analytic: np.ndarray

@@ -306,7 +306,7 @@ class DenseNet:
         :math:`m_\ell W_\ell` i.i.d. :math:`N(0, \text{weight\_var}/n_\ell)`, effective biases
         :math:`\mu_\ell b_\ell` i.i.d. :math:`N(0, \text{bias\_var})` (raw N(0, 1) where a
         multiplier is 0)."""
-        V.generator(rng)
+        V.generator("rng", rng)
         cw = V.nonneg_real("weight_var", weight_var)
         cb = V.nonneg_real("bias_var", bias_var)
         if not isinstance(batch, tuple):
