@@ -33,20 +33,20 @@ def test_bad_profile(build, capsys):
 
 def test_ledger_json_fields_and_exit_status(build, capsys):
     led = claims.Ledger("adaptive-data-analysis", seed=3)
-    led.identity("C1", "fine", measured=1.0, expected=1.0)
-    led.report("C2", "shown", measured=2.0)
+    led.identity("C1", "fine", role="claim", measured=1.0, expected=1.0, reference="exact arithmetic")
+    led.report("C2", "shown", measured=2.0, why="not checkable here")
     assert cli.main(["ledger", "--json"]) == 0
     recs = json.loads(capsys.readouterr().out)
     assert [r["claim"] for r in recs] == ["C1", "C2"]
-    need = {"slug", "claim", "statement", "kind", "measured", "criterion", "verdict", "expected",
-            "profile", "seed", "seconds"}
+    need = {"slug", "claim", "statement", "role", "kind", "grade", "measured", "criterion", "control",
+            "verdict", "expected", "profile", "seed", "seconds"}
     assert need <= set(recs[0])
     assert recs[0]["verdict"] == "reproduced" and recs[0]["expected"] == "reproduced"
     # an unexpected verdict makes the exit status non-zero
     with pytest.raises(claims.ClaimFailed):
-        led.identity("C3", "broken", measured=1.0, expected=2.0)
+        led.identity("C3", "broken", role="implementation", measured=1.0, expected=2.0)
     assert cli.main(["ledger"]) == 1
-    assert "UNEXPECTED" in capsys.readouterr().out
+    assert "NOT REPRODUCED (unexpected)" in capsys.readouterr().out
 
 
 def test_ledger_empty(build, capsys):

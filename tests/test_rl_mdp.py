@@ -56,7 +56,7 @@ def test_mdp_validation():
         mdp.DiscountedMDP(P, np.zeros((2, 3)), 0.9)
     with pytest.raises(ValueError, match="mu0"):
         mdp.DiscountedMDP(P, r, 0.9, mu0=np.array([0.7, 0.7]))
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="finite"):
         mdp.DiscountedMDP(P, np.array([[np.nan, 0], [0, 0]]), 0.9)
     with pytest.raises(ValueError, match="absorbing"):
         mdp.DiscountedMDP(P, r, 0.9, terminal=np.array([True, False]))

@@ -15,6 +15,55 @@ def nonneg_real(name: str, v) -> float:
     return v
 
 
+def positive_int(name: str, v, *, low: int = 1) -> int:
+    """``v`` as an ``int >= low``; ``TypeError`` unless an integer, ``ValueError`` if smaller."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
+    if int(v) < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {v}")
+    return int(v)
+
+
+def positive_real(name: str, v) -> float:
+    """``v`` as a float; ``TypeError`` unless a real number, ``ValueError`` unless finite and > 0."""
+    v = nonneg_real(name, v)
+    if v == 0:
+        raise ValueError(f"{name} must be > 0; got {v}")
+    return v
+
+
+def unit_interval(name: str, v, *, closed_right: bool = False) -> float:
+    """``v`` as a float in ``[0, 1)`` (or ``[0, 1]`` with ``closed_right``), else ``ValueError``."""
+    v = nonneg_real(name, v)
+    if v > 1 or (v == 1 and not closed_right):
+        raise ValueError(f"{name} must lie in [0, 1{']' if closed_right else ')'}; got {v}")
+    return v
+
+
+def generator(name: str, rng) -> np.random.Generator:
+    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)); "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
+def finite_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """``a`` as a float64 array; ``ValueError`` on non-finite entries or a wrong number of dimensions."""
+    try:
+        arr = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s); "
+                             f"got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN/inf)")
+    return arr
+
+
 def integer(name: str, v, *, low: int | None = None, high: int | None = None) -> int:
     """``v`` as an ``int``; ``TypeError`` unless an integer (not a bool), ``ValueError``
     unless ``low <= v <= high`` (either bound may be ``None``)."""
@@ -41,30 +90,21 @@ def real_in(name: str, v, lo: float, hi: float, *, lo_open: bool = False, hi_ope
     return v
 
 
-def finite_array(name: str, x, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None,
-                 dtype=float) -> np.ndarray:
-    """``x`` as a finite ``float64`` (or ``dtype``) array; ``ValueError`` naming ``name`` on a
-    wrong number of dimensions (``ndim`` exact, one of a tuple, or at least ``min_ndim``),
-    on non-numeric input, or on NaN/inf."""
-    try:
-        a = np.asarray(x, dtype=dtype)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{name} must be a numeric array; got {type(x).__name__}") from e
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if a.ndim not in allowed:
-            raise ValueError(f"{name} must have ndim in {allowed}; got shape {a.shape}")
+def real_array(name: str, x, *, ndim: int | tuple[int, ...] | None = None,
+               min_ndim: int | None = None) -> np.ndarray:
+    """Like :func:`finite_array` (a finite float64 array, ``ValueError`` naming ``name`` otherwise)
+    with an optional lower bound ``min_ndim`` on the number of dimensions (for arrays with
+    leading batch dimensions)."""
+    a = finite_array(name, x, ndim=ndim)
     if min_ndim is not None and a.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {a.shape}")
-    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains non-finite values")
     return a
 
 
 def stochastic(name: str, p, *, axis: int = -1, atol: float = 1e-9, min_ndim: int = 1) -> np.ndarray:
     """``p`` as a float array of probability vectors along ``axis`` (entries >= 0, summing to 1
     within ``atol``); ``ValueError`` naming ``name`` otherwise."""
-    a = finite_array(name, p, min_ndim=min_ndim)
+    a = real_array(name, p, min_ndim=min_ndim)
     if a.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {a.shape}")
     if np.any(a < 0):
@@ -74,11 +114,3 @@ def stochastic(name: str, p, *, axis: int = -1, atol: float = 1e-9, min_ndim: in
         worst = float(np.max(np.abs(s - 1.0)))
         raise ValueError(f"{name} must sum to 1 along axis {axis}; worst deviation {worst:.3g}")
     return a
-
-
-def generator(name: str, rng) -> np.random.Generator:
-    """``rng`` unchanged if it is a :class:`numpy.random.Generator`, else ``TypeError``."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
-                        f"got {type(rng).__name__}")
-    return rng

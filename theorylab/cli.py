@@ -23,8 +23,9 @@ from typing import Sequence
 from . import claims, config, registry, runner
 
 JSON_FIELDS = (
-    "slug", "claim", "statement", "kind", "measured", "criterion", "verdict",
-    "expected", "profile", "seed", "seconds", "rationale", "reason",
+    "slug", "claim", "statement", "role", "kind", "grade", "grade_reason", "measured", "criterion",
+    "tolerance", "control", "verdict", "expected", "expect_by_profile", "replaces", "reference",
+    "contract", "profile", "seed", "seconds", "rationale", "reason",
 )
 
 
@@ -51,22 +52,24 @@ def _short(text: str, n: int) -> str:
 def _claims_table(records: list[dict]) -> str:
     rows = []
     for r in records:
-        verdict = r["verdict"]
-        if verdict != r["expected"] and r["expected"] != "reported":
-            verdict += " (UNEXPECTED)"
-        elif verdict == "not-reproduced":
-            verdict += " (declared)"
-        rows.append([r["slug"], r["claim"], r["kind"], _short(r["criterion"], 70), verdict])
-    return _table(rows, ["paper", "claim", "kind", "criterion", "verdict"])
+        verdict = claims.verdict_label(r)
+        ctrl = claims.control_text(r)
+        rows.append([r["slug"], r["claim"], r.get("role", "claim"), r["kind"], r.get("grade") or "-",
+                     _short(r["criterion"], 70), _short(ctrl, 30), verdict])
+    return _table(rows, ["paper", "claim", "role", "kind", "grade", "criterion", "control", "verdict"])
 
 
 def _summary_line(records: list[dict]) -> str:
-    counts: dict[str, int] = {}
-    for r in records:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    bad = sum(1 for r in records if r["verdict"] != r["expected"])
-    txt = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no records"
-    return f"{len(records)} checks: {txt}; {bad} unexpected"
+    cl = [r for r in records if r.get("role", "claim") == "claim"]
+    ok = sum(1 for r in cl if r["verdict"] == "reproduced" and not claims.is_unexpected(r))
+    nr = sum(1 for r in cl if r["verdict"] == "not-reproduced")
+    rep = sum(1 for r in cl if r["verdict"] == "reported")
+    impl = len(records) - len(cl)
+    bad = sum(1 for r in records if claims.is_unexpected(r))
+    if not records:
+        return "no records"
+    return (f"{len(cl)} claim checks: {ok} reproduced, {nr} not reproduced, {rep} reported; "
+            f"{impl} implementation checks; {bad} unexpected")
 
 
 # --------------------------------------------------------------------------- #
@@ -75,12 +78,17 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in registry.status():
         checks = ", ".join(f"{v} {k}" for k, v in sorted(r["counts"].items())) or "-"
         state = r["state"]
-        if state == "not-checkable":
+        if r["records"]:
+            st = claims.paper_status(r["records"])
+            state = st["text"] + (" (legacy contract)" if st["legacy"] else "")
+            impl = st["n_implementation"]
+            checks = f"{impl} implementation checks" if impl else "-"
+        elif state == "not-checkable":
             state = "not checkable on CPU: " + _short(r["x_reason"], 60)
         elif state == "not-written":
             state = "not yet written"
         rows.append([r["part"], r["slug"], r["cls"], state, checks])
-    print(_table(rows, ["part", "slug", "class", "status", "checks"]))
+    print(_table(rows, ["part", "slug", "class", "status (claims)", "other checks"]))
     n_nb = sum(1 for r in registry.status() if r["notebook"])
     print(f"\n{len(rows)} papers, {n_nb} notebooks")
     return 0
@@ -99,7 +107,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         else:
             print(_claims_table(records))
             print("\n" + _summary_line(records))
-    return 1 if any(r["verdict"] != r["expected"] for r in records) else 0
+    return 1 if any(claims.is_unexpected(r) for r in records) else 0
 
 
 def _report(results: list[runner.RunResult]) -> int:

@@ -87,7 +87,7 @@ class RunResult:
     @property
     def unexpected(self) -> list[dict[str, Any]]:
         """Records whose verdict differs from the expected one."""
-        return [r for r in self.records if r["verdict"] != r["expected"]]
+        return [r for r in self.records if claims.is_unexpected(r)]
 
 
 # --------------------------------------------------------------------------- #
@@ -273,11 +273,11 @@ def execute(
 
 # --------------------------------------------------------------------------- #
 STATE_MARK = {
-    "reproduced": "✅ reproduced",
-    "attention": "❌ a claim did not reproduce",
-    "not-run": "⏳ not run yet",
-    "not-written": "· not yet written",
-    "not-checkable": "⛔ not checkable on CPU",
+    "reproduced": "reproduced",
+    "attention": "a claim did not reproduce",
+    "not-run": "not run yet",
+    "not-written": "not yet written",
+    "not-checkable": "not checkable on CPU",
 }
 
 
@@ -285,14 +285,35 @@ def _md_escape(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _paper_state(r: dict[str, Any]) -> str:
+    """The status cell of a paper: verdict over its claims (implementation checks apart)."""
+    if r["state"] in ("not-checkable", "not-written", "not-run"):
+        txt = STATE_MARK[r["state"]]
+        if r["state"] == "not-checkable":
+            txt += f": {_md_escape(r['x_reason'])}"
+        return f'<span class="tl-verdict tl-{r["state"]}">{txt}</span>'
+    st = claims.paper_status(r["records"])
+    key = "reproduced" if st["text"].startswith("reproduced") else (
+        "unexpected" if st["unexpected"] else "partial")
+    txt = st["text"]
+    if st["legacy"]:
+        txt += " (legacy contract: not yet reviewed)"
+    return f'<span class="tl-verdict tl-{key}">{_md_escape(txt)}</span>'
+
+
+def _grades_cell(recs: list[dict[str, Any]]) -> str:
+    st = claims.paper_status(recs)
+    g = st["grades"]
+    parts = [f"{g[k]} {k}" for k in claims.GRADES if g.get(k)]
+    return ", ".join(parts) or "—"
+
+
 def ledger_markdown(rows: list[dict[str, Any]]) -> str:
-    """The ledger page body: a per-paper overview and every claim record."""
+    """The ledger page body: a per-paper overview (claims only; implementation checks
+    counted apart) and every record with its role, grade and negative control."""
     n_rec = sum(len(r["records"]) for r in rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        for rec in r["records"]:
-            counts[rec["verdict"]] = counts.get(rec["verdict"], 0) + 1
-    profiles = sorted({rec["profile"] for r in rows for rec in r["records"]})
+    all_recs = [rec for r in rows for rec in r["records"]]
+    profiles = sorted({rec["profile"] for rec in all_recs})
     out = []
     if n_rec == 0:
         out.append(
@@ -300,65 +321,77 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
             "notebooks and fill this page.\n```\n"
         )
     else:
+        cl = [x for x in all_recs if x.get("role", "claim") == "claim"]
+        n_impl = n_rec - len(cl)
+        ok = sum(1 for x in cl if x["verdict"] == "reproduced" and not claims.is_unexpected(x))
+        nr = sum(1 for x in cl if x["verdict"] == "not-reproduced")
+        rep = sum(1 for x in cl if x["verdict"] == "reported")
         out.append(
-            f"**{n_rec} checks** ({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))}) "
-            f"at profile {', '.join(profiles)}.\n"
+            f"**{len(cl)} claim checks**: {ok} reproduced, {nr} not reproduced, {rep} reported only; "
+            f"plus {n_impl} implementation checks (counted apart). Profile: {', '.join(profiles)}.\n"
         )
     for part, caption in registry.PARTS.items():
         prow = [r for r in rows if r["part"] == part]
         out.append(f"\n## {caption}\n")
-        out.append("| paper | class | status | checks |")
-        out.append("|---|---|---|---|")
+        out.append("| paper | class | status (claims) | grades of reproduced claims | implementation checks |")
+        out.append("|---|---|---|---|---|")
         for r in prow:
             title = _md_escape(r["title"])
             if r["notebook"]:
                 doc = "/" + r["notebook"][:-3]
                 title = f"{{doc}}`{title} <{doc}>`"
-            state = STATE_MARK[r["state"]]
-            if r["state"] == "not-checkable":
-                state += f": {_md_escape(r['x_reason'])}"
-            checks = ", ".join(f"{v} {k}" for k, v in sorted(r["counts"].items())) or "—"
-            out.append(f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {state} | {checks} |")
+            impl = sum(1 for x in r["records"] if x.get("role") == "implementation")
+            grades = _grades_cell(r["records"]) if r["records"] else "—"
+            out.append(
+                f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {_paper_state(r)} | {grades} | "
+                f"{impl if r['records'] else '—'} |"
+            )
         recs = [rec for r in prow for rec in r["records"]]
         if recs:
-            out.append("\n:::{dropdown} Every claim in this part\n")
-            out.append("| paper | claim | statement | measured → criterion | verdict |")
-            out.append("|---|---|---|---|---|")
+            out.append("\n:::{dropdown} Every check in this part\n")
+            out.append("| paper | claim | role | grade | statement | measured → criterion | negative control | verdict |")
+            out.append("|---|---|---|---|---|---|---|---|")
             for rec in recs:
-                verdict = claims.VERDICT_MARK.get(rec["verdict"], rec["verdict"])
-                if rec["verdict"] == "not-reproduced":
-                    verdict += " (declared)" if rec["expected"] == "not-reproduced" else " (**unexpected**)"
                 crit = _md_escape(rec["criterion"])
+                if rec.get("replaces"):
+                    crit += f" *(replaces {rec['replaces']})*"
                 if rec.get("reason"):
                     crit += f" — *{_md_escape(rec['reason'])}*"
                 out.append(
-                    f"| {rec['slug']} | {rec['claim']} | {_md_escape(rec['statement'])} | {crit} | {verdict} |"
+                    f"| {rec['slug']} | {rec['claim']} | {rec.get('role', 'claim')} | {rec.get('grade') or '—'} | "
+                    f"{_md_escape(rec['statement'])} | {crit} | {_md_escape(claims.control_text(rec))} | "
+                    f"{claims.verdict_label(rec, html=True)} |"
                 )
             out.append("\n:::\n")
     return "\n".join(out) + "\n"
 
 
 def summary_markdown(rows: list[dict[str, Any]]) -> str:
-    """A compact per-part summary of the ledger (for the front page)."""
-    head = ["| part | papers | notebooks | ✅ reproduced | ❌ not reproduced | 📝 reported | ⛔ not checkable |",
-            "|---|---|---|---|---|---|---|"]
+    """A compact per-part summary of the ledger (for the front page): papers, and claim
+    records by verdict (implementation checks apart)."""
+    head = ["| part | papers | notebooks | papers fully reproduced | claims reproduced | "
+            "claims not reproduced | claims reported only | implementation checks | not checkable |",
+            "|---|---|---|---|---|---|---|---|---|"]
     lines = []
-    tot = [0] * 6
+    tot = [0] * 8
     for part, caption in registry.PARTS.items():
         prow = [r for r in rows if r["part"] == part]
         recs = [rec for r in prow for rec in r["records"]]
+        cl = [x for x in recs if x.get("role", "claim") == "claim"]
         vals = [
             len(prow),
             sum(1 for r in prow if r["notebook"]),
-            sum(1 for x in recs if x["verdict"] == "reproduced"),
-            sum(1 for x in recs if x["verdict"] == "not-reproduced"),
-            sum(1 for x in recs if x["verdict"] == "reported"),
+            sum(1 for r in prow if r["records"] and claims.paper_status(r["records"])["text"].startswith("reproduced")),
+            sum(1 for x in cl if x["verdict"] == "reproduced" and not claims.is_unexpected(x)),
+            sum(1 for x in cl if x["verdict"] == "not-reproduced"),
+            sum(1 for x in cl if x["verdict"] == "reported"),
+            sum(1 for x in recs if x.get("role") == "implementation"),
             sum(1 for r in prow if r["state"] == "not-checkable"),
         ]
         tot = [a + b for a, b in zip(tot, vals)]
         lines.append(f"| {caption} | " + " | ".join(map(str, vals)) + " |")
     lines.append("| **all** | " + " | ".join(f"**{v}**" for v in tot) + " |")
-    bad = [rec for r in rows for rec in r["records"] if rec["verdict"] != rec["expected"]]
+    bad = [rec for r in rows for rec in r["records"] if claims.is_unexpected(rec)]
     tail = ""
     if bad:
         tail = "\n\n**Unexpected verdicts:** " + ", ".join(f"{b['slug']} {b['claim']}" for b in bad) + "\n"

@@ -148,13 +148,13 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     if Q0 is None:
         Q = np.zeros((R, S, A))
     else:
-        Q0 = V_.finite_array("Q0", Q0)
+        Q0 = V_.real_array("Q0", Q0)
         if Q0.shape not in ((S, A), (R, S, A)):
             raise ValueError(f"Q0 must have shape ({S}, {A}) or ({R}, {S}, {A}); got {Q0.shape}")
         Q = np.broadcast_to(Q0, (R, S, A)).copy()
     Phi = np.zeros(S)
     if shaping is not None:
-        Phi = V_.finite_array("shaping", shaping, ndim=1)
+        Phi = V_.real_array("shaping", shaping, ndim=1)
         if Phi.shape != (S,):
             raise ValueError(f"shaping must be a potential of shape ({S},); got {Phi.shape}")
         if np.any(Phi[mdp.terminal] != 0):
@@ -270,7 +270,7 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
 
 def softmax_policy(theta) -> np.ndarray:
     """``pi(a|s) = exp(theta(s, a)) / sum_b exp(theta(s, b))`` along the last axis (stable)."""
-    theta = V_.finite_array("theta", theta, min_ndim=2)
+    theta = V_.real_array("theta", theta, min_ndim=2)
     z = theta - theta.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
@@ -360,7 +360,7 @@ def softmax_policy_gradient(mdp: DiscountedMDP, *, steps: int, lr: float, theta0
         raise TypeError("mdp must be a DiscountedMDP")
     shape = mdp.batch_shape + (mdp.S, mdp.A)
     theta = np.zeros(shape) if theta0 is None else np.broadcast_to(
-        V_.finite_array("theta0", theta0), shape).copy()
+        V_.real_array("theta0", theta0), shape).copy()
     Js = []
     for _ in range(steps):
         Js.append(np.sum(mdp.mu0 * policy_evaluation(mdp, softmax_policy(theta))[0], axis=-1))

@@ -42,28 +42,28 @@ def induced_l1_norm(M) -> float:
     >>> control.induced_l1_norm(np.array([[1.0, -2.0], [3.0, 0.5]]))
     4.0
     """
-    M = V_.finite_array("M", M, ndim=2)
+    M = V_.real_array("M", M, ndim=2)
     return float(np.abs(M).sum(axis=0).max())
 
 
 def linear_policy(K) -> Callable[[np.ndarray], np.ndarray]:
     """The policy ``u = -K s`` (``K`` of shape ``(m, d)``), acting on states ``(n, d)``;
     Lipschitz constant ``induced_l1_norm(K)`` in l1."""
-    K = V_.finite_array("K", K, ndim=2)
+    K = V_.real_array("K", K, ndim=2)
     return lambda s: -s @ K.T
 
 
 def saturated_linear_policy(K, u_max: float) -> Callable[[np.ndarray], np.ndarray]:
     """``u = u_max tanh(-K s / u_max)`` elementwise: bounded controls, Lipschitz constant at
     most ``induced_l1_norm(K)`` in l1 (``tanh`` is 1-Lipschitz)."""
-    K = V_.finite_array("K", K, ndim=2)
+    K = V_.real_array("K", K, ndim=2)
     u_max = V_.real_in("u_max", u_max, 0.0, np.inf, lo_open=True)
     return lambda s: u_max * np.tanh(-(s @ K.T) / u_max)
 
 
 def _check_system(A, B):
-    A = V_.finite_array("A", A, ndim=2)
-    B = V_.finite_array("B", B, ndim=2)
+    A = V_.real_array("A", A, ndim=2)
+    B = V_.real_array("B", B, ndim=2)
     if A.shape[0] != A.shape[1] or B.shape[0] != A.shape[0]:
         raise ValueError(f"A must be (d, d) and B (d, m); got {A.shape} and {B.shape}")
     return A, B
@@ -92,7 +92,7 @@ def linear_rollout(A, B, policy: Callable, s0, horizon: int) -> tuple[np.ndarray
     [4.0, 1.0, 0.25]
     """
     A, B = _check_system(A, B)
-    s = V_.finite_array("s0", s0, ndim=2)
+    s = V_.real_array("s0", s0, ndim=2)
     if s.shape[1] != A.shape[0]:
         raise ValueError(f"s0 must have shape (n, {A.shape[0]}); got {s.shape}")
     T = V_.integer("horizon", horizon, low=0)
@@ -201,8 +201,8 @@ def empirical_lipschitz(f: Callable, x1, x2) -> float:
     >>> control.empirical_lipschitz(lambda z: np.abs(z).sum(1), x, -x[::-1]) <= 1.0 + 1e-12
     True
     """
-    x1 = V_.finite_array("x1", x1, ndim=2)
-    x2 = V_.finite_array("x2", x2, ndim=2)
+    x1 = V_.real_array("x1", x1, ndim=2)
+    x2 = V_.real_array("x2", x2, ndim=2)
     if x1.shape != x2.shape:
         raise ValueError(f"x1 and x2 must have the same shape; got {x1.shape} and {x2.shape}")
     dist = np.abs(x1 - x2).sum(axis=1)

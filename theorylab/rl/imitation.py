@@ -60,7 +60,7 @@ def bc_policy(counts, kappa: float = 0.0) -> np.ndarray:
     array([[0.66666667, 0.33333333],
            [0.5       , 0.5       ]])
     """
-    c = V_.finite_array("counts", counts, min_ndim=2)
+    c = V_.real_array("counts", counts, min_ndim=2)
     if np.any(c < 0):
         raise ValueError("counts must be non-negative")
     kappa = V_.nonneg_real("kappa", kappa)
@@ -282,7 +282,7 @@ class Transitions:
     done: np.ndarray
 
     def __post_init__(self) -> None:
-        w = V_.finite_array("w", self.w, ndim=1)
+        w = V_.real_array("w", self.w, ndim=1)
         n = w.size
         for nm in ("s", "a", "s_next"):
             x = np.asarray(getattr(self, nm))
@@ -340,13 +340,13 @@ def trajectory_transitions(traj: Trajectories, *, gamma: float, terminal=None) -
 
 def soft_value(Q, temperature: float = 1.0) -> np.ndarray:
     """``V_Q(s) = tau log sum_a exp(Q(s, a) / tau)`` along the last axis."""
-    Q = V_.finite_array("Q", Q, min_ndim=1)
+    Q = V_.real_array("Q", Q, min_ndim=1)
     tau = V_.real_in("temperature", temperature, 0.0, np.inf, lo_open=True)
     return tau * logsumexp(Q / tau, axis=-1)
 
 
 def _check_Q_data(Q, data, gamma, alpha):
-    Q = V_.finite_array("Q", Q, ndim=2)
+    Q = V_.real_array("Q", Q, ndim=2)
     if not isinstance(data, Transitions):
         raise TypeError(f"data must be a Transitions; got {type(data).__name__}")
     S = Q.shape[0]
@@ -466,7 +466,7 @@ def iq_fit(data: Transitions, n_states: int, n_actions: int, *, gamma: float, al
 
     S = V_.integer("n_states", n_states, low=1)
     A = V_.integer("n_actions", n_actions, low=1)
-    x0 = np.zeros(S * A) if Q0 is None else V_.finite_array("Q0", Q0).reshape(S * A).copy()
+    x0 = np.zeros(S * A) if Q0 is None else V_.real_array("Q0", Q0).reshape(S * A).copy()
 
     def f(x):
         v, g = td_regularized_mle(x.reshape(S, A), data, gamma=gamma, alpha=alpha, return_grad=True)
@@ -494,7 +494,7 @@ def iq_reward(Q, mdp):
     True
     """
     fin = _check_mdp(mdp)
-    Q = V_.finite_array("Q", Q)
+    Q = V_.real_array("Q", Q)
     if fin:
         if Q.shape != (mdp.H, mdp.S, mdp.A):
             raise ValueError(f"Q must have shape {(mdp.H, mdp.S, mdp.A)}; got {Q.shape}")

@@ -79,7 +79,7 @@ def _check_core(P, r, mu0, n_time: int):
     S, A = core_p[-3], core_p[-2]
     if core_p[-1] != S:
         raise ValueError(f"P must have shape (..., {'H, ' if n_time else ''}S, A, S); got {P.shape}")
-    r = V_.finite_array("r", r, min_ndim=2 + n_time)
+    r = V_.real_array("r", r, min_ndim=2 + n_time)
     if r.shape[r.ndim - 2 - n_time:] != core_p[:-1]:
         raise ValueError(f"r must have shape (..., {core_p[:-1]}) to match P {P.shape}; got {r.shape}")
     if mu0 is None:
@@ -365,7 +365,7 @@ def greedy_policy(Q) -> np.ndarray:
     array([[0., 1., 0.],
            [1., 0., 0.]])
     """
-    Q = V_.finite_array("Q", Q, min_ndim=1)
+    Q = V_.real_array("Q", Q, min_ndim=1)
     out = np.zeros_like(Q)
     np.put_along_axis(out, np.argmax(Q, axis=-1)[..., None], 1.0, axis=-1)
     return out
@@ -381,7 +381,7 @@ def optimal_action_mask(Q, tol: float = 1e-9) -> np.ndarray:
     >>> mdp.optimal_action_mask(np.array([1.0, 1.0 - 1e-12, 0.5]))
     array([ True,  True, False])
     """
-    Q = V_.finite_array("Q", Q, min_ndim=1)
+    Q = V_.real_array("Q", Q, min_ndim=1)
     tol = V_.nonneg_real("tol", tol)
     m = Q.max(axis=-1, keepdims=True)
     return Q >= m - tol * np.maximum(1.0, np.abs(m))
@@ -716,7 +716,7 @@ def policy_from_occupancy(d) -> np.ndarray:
     array([[0.25, 0.75],
            [0.5 , 0.5 ]])
     """
-    d = V_.finite_array("d", d, min_ndim=2)
+    d = V_.real_array("d", d, min_ndim=2)
     if np.any(d < 0):
         raise ValueError("d must be non-negative (an occupancy measure)")
     tot = d.sum(axis=-1, keepdims=True)
@@ -753,7 +753,7 @@ def successor_features(mdp, pi, phi) -> np.ndarray:
     fin = _check_mdp(mdp)
     pi = _check_policy("pi", pi, mdp)
     S, A = mdp.S, mdp.A
-    phi = V_.finite_array("phi", phi, ndim=4 if fin else 3)
+    phi = V_.real_array("phi", phi, ndim=4 if fin else 3)
     want = (mdp.H, S, A) if fin else (S, A)
     if phi.shape[:-1] != want:
         raise ValueError(f"phi must have shape {want + ('k',)}; got {phi.shape}")
@@ -796,7 +796,7 @@ def potential_shaping(mdp, Phi):
     True
     """
     fin = _check_mdp(mdp)
-    Phi = V_.finite_array("Phi", Phi)
+    Phi = V_.real_array("Phi", Phi)
     if fin:
         if Phi.shape != (mdp.H + 1, mdp.S):
             raise ValueError(f"Phi must have shape (H+1, S) = {(mdp.H + 1, mdp.S)}; got {Phi.shape}")
@@ -836,10 +836,10 @@ def bellman_optimality_residual(Q, s, a, r, s_next, *, gamma: float, done=None) 
     ...                                 np.array([1]), gamma=0.5)
     array([0.])
     """
-    Q = V_.finite_array("Q", Q, min_ndim=2)
+    Q = V_.real_array("Q", Q, min_ndim=2)
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0)
     s, a, s_next = (np.asarray(x) for x in (s, a, s_next))
-    r = V_.finite_array("r", r, ndim=1)
+    r = V_.real_array("r", r, ndim=1)
     for nm, x in (("s", s), ("a", a), ("s_next", s_next)):
         if x.shape != r.shape or not np.issubdtype(x.dtype, np.integer):
             raise ValueError(f"{nm} must be an integer array of shape {r.shape}; got {x.dtype} {x.shape}")
@@ -1081,7 +1081,7 @@ def visit_counts(states, actions, n_states: int, n_actions: int, *, per_step: bo
         raise ValueError(f"states must be integers of shape {a.shape[:-1] + (T,)} or (..., T+1); got {s.shape}")
     if np.any((s < 0) | (s >= S)) or np.any((a < 0) | (a >= A)):
         raise ValueError("states/actions out of range [0, n_states) / [0, n_actions)")
-    w = np.ones(T) if weights is None else V_.finite_array("weights", weights, ndim=1)
+    w = np.ones(T) if weights is None else V_.real_array("weights", weights, ndim=1)
     if w.shape != (T,):
         raise ValueError(f"weights must have shape ({T},); got {w.shape}")
     batch = a.shape[:-2]
@@ -1168,7 +1168,7 @@ def chain_mdp(n_states: int, *, gamma: float, slip: float = 0.0, reward: float =
     """
     n = V_.integer("n_states", n_states, low=2)
     slip = V_.real_in("slip", slip, 0.0, 1.0)
-    reward = V_.finite_array("reward", reward, ndim=0).item()
+    reward = V_.real_array("reward", reward, ndim=0).item()
     P = np.zeros((n, 2, n))
     for s in range(n - 1):
         left, right = max(s - 1, 0), s + 1
@@ -1218,7 +1218,7 @@ def grid_mdp(n_rows: int, n_cols: int, *, gamma: float, goal: tuple[int, int], s
     wall = np.zeros((R, C), dtype=bool) if walls is None else np.asarray(walls, dtype=bool)
     if wall.shape != (R, C):
         raise ValueError(f"walls must be a boolean array of shape ({R}, {C}); got {wall.shape}")
-    enter = np.zeros((R, C)) if enter_reward is None else V_.finite_array("enter_reward", enter_reward).copy()
+    enter = np.zeros((R, C)) if enter_reward is None else V_.real_array("enter_reward", enter_reward).copy()
     if enter.shape != (R, C):
         raise ValueError(f"enter_reward must have shape ({R}, {C}); got {enter.shape}")
     enter[gr, gc] = goal_reward
@@ -1329,7 +1329,7 @@ def factored_mdp(tables: Sequence, reward, *, gamma: float, mu0=None, terminal=N
     nxt = np.ravel_multi_index(tuple(nxt_f), ns)
     P = np.zeros((S, A, S))
     P[np.arange(S)[:, None], np.arange(A)[None, :], nxt] = 1.0
-    reward = V_.finite_array("reward", reward, ndim=2)
+    reward = V_.real_array("reward", reward, ndim=2)
     if reward.shape != (S, A):
         raise ValueError(f"reward must have shape (S, A) = ({S}, {A}); got {reward.shape}")
     return FactoredMDP(DiscountedMDP(P, reward, gamma, mu0=mu0, terminal=terminal), tuple(tabs))
