@@ -69,7 +69,7 @@ class QLearningRun:
 def _greedy_tiebreak(Qs, u, tol):
     """Greedy action per row of ``Qs (R, A)``; ties within ``tol`` broken by the uniform ``u``."""
     m = Qs.max(axis=1, keepdims=True)
-    cand = Qs >= m - tol * np.maximum(1.0, np.abs(m))
+    cand = Qs >= m - tol          # an absolute band: a relative one would differ between Q and Q + Phi
     cnt = cand.sum(axis=1)
     k = np.minimum((u * cnt).astype(np.int64), cnt - 1)
     csum = np.cumsum(cand, axis=1)
@@ -84,7 +84,8 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     r"""Tabular epsilon-greedy Q-learning for ``n_seeds`` independent seeds at once.
 
     Each seed starts an episode at ``s_0 ~ mu0`` and acts epsilon-greedily (ties among
-    actions within ``tie_tol`` of the best broken uniformly at random). After each real
+    actions within ``tie_tol`` of the best -- an absolute band, so that tables differing by a
+    per-state constant break ties alike -- broken uniformly at random). After each real
     transition ``(s, a, r, s')`` it applies
 
     .. math:: Q(s, a) \leftarrow Q(s, a) + \alpha\,[r + F(s, s') + \gamma (1 - \mathrm{done})
@@ -250,10 +251,7 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
             ret[idx, e_i] = G[idx]
             length[idx, e_i] = t_ep[idx]
             end_step[idx, e_i] = step + 1
-            gp = np.zeros((idx.size, S, A))
-            np.put_along_axis(gp, Q[idx].argmax(axis=-1)[..., None], 1.0, axis=-1)
-            Vg, _ = policy_evaluation(mdp, gp)
-            greedy_J[idx, e_i] = Vg @ mdp.mu0
+            greedy_J[idx, e_i] = _greedy_returns(mdp, Q[idx].argmax(axis=-1))
             ep[idx] += 1
             t_ep[idx] = 0
             G[idx] = 0.0
@@ -263,6 +261,17 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     if record_actions:
         acts = acts[:, :n_done_steps]
     return QLearningRun(Q, ret, length, greedy_J, end_step, acts, n_done_steps)
+
+
+def _greedy_returns(mdp, act):
+    """``mu0 . V`` of the deterministic policies ``act (k, S)`` by one batched solve (internal,
+    inputs trusted): ``V = (I - gamma P[s, act(s)])^{-1} r[s, act(s)]``."""
+    S = mdp.S
+    s_idx = np.arange(S)[None, :]
+    P_pi = mdp.P[s_idx, act]                     # (k, S, S)
+    r_pi = mdp.r[s_idx, act]                     # (k, S)
+    V = np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, r_pi[..., None])[..., 0]
+    return V @ mdp.mu0
 
 
 # --------------------------------------------------------------------------- policy gradient
