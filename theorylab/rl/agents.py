@@ -130,14 +130,14 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     """
     if not isinstance(mdp, DiscountedMDP) or mdp.batch_shape:
         raise TypeError("mdp must be a single (unbatched) DiscountedMDP")
-    R = V_.integer("n_seeds", n_seeds, low=1)
-    E = V_.integer("n_episodes", n_episodes, low=1)
+    R = V_.integer_in("n_seeds", n_seeds, low=1)
+    E = V_.integer_in("n_episodes", n_episodes, low=1)
     V_.generator("rng", rng)
     alpha = V_.real_in("alpha", alpha, 0.0, 1.0, lo_open=True)
     epsilon = V_.real_in("epsilon", epsilon, 0.0, 1.0)
-    Tmax = V_.integer("max_episode_steps", max_episode_steps, low=1)
-    n_rep = V_.integer("replay_ratio", replay_ratio, low=0)
-    n_plan = V_.integer("planning_steps", planning_steps, low=0)
+    Tmax = V_.integer_in("max_episode_steps", max_episode_steps, low=1)
+    n_rep = V_.integer_in("replay_ratio", replay_ratio, low=0)
+    n_plan = V_.integer_in("planning_steps", planning_steps, low=0)
     tie_tol = V_.nonneg_real("tie_tol", tie_tol)
     S, A, g = mdp.S, mdp.A, mdp.gamma
     if n_plan and model not in ("tabular", "factored"):
@@ -145,7 +145,7 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     if model == "factored":
         if not isinstance(factored, FactoredMDP) or factored.mdp.S != S or factored.mdp.A != A:
             raise ValueError("model='factored' needs factored=FactoredMDP describing this MDP's factors")
-    budget = (E * Tmax) if max_steps is None else V_.integer("max_steps", max_steps, low=1)
+    budget = (E * Tmax) if max_steps is None else V_.integer_in("max_steps", max_steps, low=1)
     if Q0 is None:
         Q = np.zeros((R, S, A))
     else:
@@ -363,7 +363,7 @@ def softmax_policy_gradient(mdp: DiscountedMDP, *, steps: int, lr: float, theta0
     >>> bool(J[-1] > J[0])
     True
     """
-    steps = V_.integer("steps", steps, low=0)
+    steps = V_.integer_in("steps", steps, low=0)
     lr = V_.real_in("lr", lr, 0.0, np.inf, lo_open=True)
     if not isinstance(mdp, DiscountedMDP):
         raise TypeError("mdp must be a DiscountedMDP")

@@ -95,7 +95,7 @@ def linear_rollout(A, B, policy: Callable, s0, horizon: int) -> tuple[np.ndarray
     s = V_.real_array("s0", s0, ndim=2)
     if s.shape[1] != A.shape[0]:
         raise ValueError(f"s0 must have shape (n, {A.shape[0]}); got {s.shape}")
-    T = V_.integer("horizon", horizon, low=0)
+    T = V_.integer_in("horizon", horizon, low=0)
     if not callable(policy):
         raise TypeError("policy must be a callable mapping states (n, d) to controls (n, m)")
     states = np.empty((T + 1,) + s.shape)

@@ -152,9 +152,9 @@ def dagger(mdp: FiniteHorizonMDP, expert_pi, *, n_rounds: int, n_per_round: int,
     if not isinstance(mdp, FiniteHorizonMDP) or mdp.batch_shape:
         raise TypeError("mdp must be a single FiniteHorizonMDP")
     expert_pi = _check_policy("expert_pi", expert_pi, mdp, allow_batch=False)
-    n_rounds = V_.integer("n_rounds", n_rounds, low=1)
-    n = V_.integer("n_per_round", n_per_round, low=1)
-    R = V_.integer("n_seeds", n_seeds, low=1)
+    n_rounds = V_.integer_in("n_rounds", n_rounds, low=1)
+    n = V_.integer_in("n_per_round", n_per_round, low=1)
+    R = V_.integer_in("n_seeds", n_seeds, low=1)
     V_.generator("rng", rng)
     kappa = V_.nonneg_real("kappa", kappa)
     H, S, A = mdp.H, mdp.S, mdp.A
@@ -197,7 +197,7 @@ def compounding_chain(eps: float, horizon: int, *, recoverable: bool):
     True
     """
     eps = V_.real_in("eps", eps, 0.0, 1.0)
-    H = V_.integer("horizon", horizon, low=1)
+    H = V_.integer_in("horizon", horizon, low=1)
     P = np.zeros((2, 2, 2))
     r = np.zeros((2, 2))
     P[0, 0, 0] = 1.0
@@ -464,8 +464,8 @@ def iq_fit(data: Transitions, n_states: int, n_actions: int, *, gamma: float, al
     """
     from scipy.optimize import minimize
 
-    S = V_.integer("n_states", n_states, low=1)
-    A = V_.integer("n_actions", n_actions, low=1)
+    S = V_.integer_in("n_states", n_states, low=1)
+    A = V_.integer_in("n_actions", n_actions, low=1)
     x0 = np.zeros(S * A) if Q0 is None else V_.real_array("Q0", Q0).reshape(S * A).copy()
 
     def f(x):

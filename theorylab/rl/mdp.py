@@ -214,7 +214,7 @@ class FiniteHorizonMDP:
     def stationary(cls, P, r, horizon: int, mu0=None) -> "FiniteHorizonMDP":
         """Time-homogeneous MDP: ``P (..., S, A, S)`` and ``r (..., S, A)`` repeated for
         ``horizon`` steps (read-only broadcast views, no copy)."""
-        H = V_.integer("horizon", horizon, low=1)
+        H = V_.integer_in("horizon", horizon, low=1)
         P = np.asarray(P, dtype=float)
         r = np.asarray(r, dtype=float)
         if P.ndim < 3 or r.ndim < 2:
@@ -423,7 +423,7 @@ def value_iteration(mdp, *, tol: float = 1e-10, max_iter: int = 100_000) -> Solu
     """
     fin = _check_mdp(mdp)
     tol = V_.real_in("tol", tol, 0.0, np.inf, lo_open=True)
-    max_iter = V_.integer("max_iter", max_iter, low=1)
+    max_iter = V_.integer_in("max_iter", max_iter, low=1)
     if fin:
         H, S, A = mdp.H, mdp.S, mdp.A
         batch = mdp.batch_shape
@@ -516,7 +516,7 @@ def soft_value_iteration(mdp, *, temperature: float = 1.0, ref_policy=None, tol:
     fin = _check_mdp(mdp)
     tau = V_.real_in("temperature", temperature, 0.0, np.inf, lo_open=True)
     tol = V_.real_in("tol", tol, 0.0, np.inf, lo_open=True)
-    max_iter = V_.integer("max_iter", max_iter, low=1)
+    max_iter = V_.integer_in("max_iter", max_iter, low=1)
     log_ref = _log_ref(ref_policy, mdp)
     if fin:
         H, S, A = mdp.H, mdp.S, mdp.A
@@ -948,15 +948,15 @@ def sample_trajectories(mdp, pi, n_episodes: int, *, rng: np.random.Generator, h
     fin = _check_mdp(mdp)
     V_.generator("rng", rng)
     pi = _check_policy("pi", pi, mdp)
-    n = V_.integer("n_episodes", n_episodes, low=1)
+    n = V_.integer_in("n_episodes", n_episodes, low=1)
     if fin:
-        if horizon is not None and V_.integer("horizon", horizon, low=1) != mdp.H:
+        if horizon is not None and V_.integer_in("horizon", horizon, low=1) != mdp.H:
             raise ValueError(f"horizon must be None or the MDP's H={mdp.H}; got {horizon}")
         T = mdp.H
     else:
         if horizon is None:
             raise ValueError("horizon (episode length) is required for a discounted MDP")
-        T = V_.integer("horizon", horizon, low=1)
+        T = V_.integer_in("horizon", horizon, low=1)
     core_pi = 3 if fin else 2
     batch = np.broadcast_shapes(mdp.batch_shape, pi.shape[:pi.ndim - core_pi])
     S = mdp.S
@@ -1013,7 +1013,7 @@ def sample_occupancy(mdp, pi, n_samples: int, *, rng: np.random.Generator):
         raise TypeError("sample_occupancy needs a single DiscountedMDP")
     V_.generator("rng", rng)
     pi = _check_policy("pi", pi, mdp, allow_batch=False)
-    n = V_.integer("n_samples", n_samples, low=1)
+    n = V_.integer_in("n_samples", n_samples, low=1)
     d = occupancy(mdp, pi).ravel()
     d = np.maximum(d, 0.0)
     sa = _draw(np.broadcast_to(np.cumsum(d), (n, d.size)), rng.random(n))
@@ -1040,8 +1040,8 @@ def empirical_model(mdp, n_per_sa: int, *, rng: np.random.Generator, size: int |
     """
     _check_mdp(mdp)
     V_.generator("rng", rng)
-    n = V_.integer("n_per_sa", n_per_sa, low=1)
-    shape = mdp.P.shape if size is None else (V_.integer("size", size, low=1),) + mdp.P.shape
+    n = V_.integer_in("n_per_sa", n_per_sa, low=1)
+    shape = mdp.P.shape if size is None else (V_.integer_in("size", size, low=1),) + mdp.P.shape
     pv = np.broadcast_to(mdp.P, shape)
     counts = rng.multinomial(n, pv / pv.sum(axis=-1, keepdims=True))
     return mdp.replace(P=counts / n)
@@ -1068,8 +1068,8 @@ def visit_counts(states, actions, n_states: int, n_actions: int, *, per_step: bo
     array([[0., 1.],
            [1., 0.]])
     """
-    S = V_.integer("n_states", n_states, low=1)
-    A = V_.integer("n_actions", n_actions, low=1)
+    S = V_.integer_in("n_states", n_states, low=1)
+    A = V_.integer_in("n_actions", n_actions, low=1)
     a = np.asarray(actions)
     s = np.asarray(states)
     if a.ndim < 2 or not np.issubdtype(a.dtype, np.integer):
@@ -1120,11 +1120,11 @@ def random_mdp(n_states: int, n_actions: int, *, gamma: float, rng: np.random.Ge
     >>> mdp.random_mdp(5, 3, gamma=0.9, rng=np.random.default_rng(0)).P.shape
     (5, 3, 5)
     """
-    S = V_.integer("n_states", n_states, low=1)
-    A = V_.integer("n_actions", n_actions, low=1)
+    S = V_.integer_in("n_states", n_states, low=1)
+    A = V_.integer_in("n_actions", n_actions, low=1)
     V_.generator("rng", rng)
     c = V_.real_in("concentration", concentration, 0.0, np.inf, lo_open=True)
-    lead = () if size is None else (V_.integer("size", size, low=1),)
+    lead = () if size is None else (V_.integer_in("size", size, low=1),)
     P = rng.dirichlet(np.full(S, c), size=lead + (S, A))
     r = rng.random(lead + (S, A))
     return DiscountedMDP(P, r, gamma)
@@ -1142,9 +1142,9 @@ def random_finite_mdp(n_states: int, n_actions: int, horizon: int, *, rng: np.ra
     >>> mdp.random_finite_mdp(10, 4, 5, rng=np.random.default_rng(0)).P.shape
     (5, 10, 4, 10)
     """
-    S = V_.integer("n_states", n_states, low=1)
-    A = V_.integer("n_actions", n_actions, low=1)
-    H = V_.integer("horizon", horizon, low=1)
+    S = V_.integer_in("n_states", n_states, low=1)
+    A = V_.integer_in("n_actions", n_actions, low=1)
+    H = V_.integer_in("horizon", horizon, low=1)
     V_.generator("rng", rng)
     c = V_.real_in("concentration", concentration, 0.0, np.inf, lo_open=True)
     if stationary:
@@ -1166,7 +1166,7 @@ def chain_mdp(n_states: int, *, gamma: float, slip: float = 0.0, reward: float =
     >>> m.r.tolist(), m.terminal.tolist()
     ([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]], [False, False, True])
     """
-    n = V_.integer("n_states", n_states, low=2)
+    n = V_.integer_in("n_states", n_states, low=2)
     slip = V_.real_in("slip", slip, 0.0, 1.0)
     reward = V_.real_array("reward", reward, ndim=0).item()
     P = np.zeros((n, 2, n))
@@ -1208,8 +1208,8 @@ def grid_mdp(n_rows: int, n_cols: int, *, gamma: float, goal: tuple[int, int], s
     >>> g.S, g.A, g.terminal.nonzero()[0].tolist(), float(g.r[1, 2])   # from (0, 1) move down
     (4, 4, [3], 1.0)
     """
-    R = V_.integer("n_rows", n_rows, low=1)
-    C = V_.integer("n_cols", n_cols, low=1)
+    R = V_.integer_in("n_rows", n_rows, low=1)
+    C = V_.integer_in("n_cols", n_cols, low=1)
     S = R * C
     slip = V_.real_in("slip", slip, 0.0, 1.0)
     gr, gc = goal
