@@ -176,6 +176,9 @@ class DiscountedMDP:
 class FiniteHorizonMDP:
     r"""A finite-horizon (episodic, undiscounted) tabular MDP, possibly a batch of them.
 
+    The value of a policy is ``V_h(s) = E[sum_{t >= h} r_t(s_t, a_t) | s_h = s]`` with
+    ``V_H = 0``. Use :meth:`stationary` for time-homogeneous ``P`` and ``r``.
+
     Parameters
     ----------
     P : (..., H, S, A, S) array
@@ -184,9 +187,6 @@ class FiniteHorizonMDP:
         Per-step expected rewards.
     mu0 : (..., S) array, optional
         Distribution of ``s_0`` (default uniform).
-
-    The value of a policy is ``V_h(s) = E[sum_{t >= h} r_t(s_t, a_t) | s_h = s]`` with
-    ``V_H = 0``. Use :meth:`stationary` for time-homogeneous ``P`` and ``r``.
 
     Examples
     --------
