@@ -35,7 +35,7 @@ __all__ = ["uniform_mesh", "graded_mesh", "gauss_legendre", "stiffness_matrix", 
 
 
 def _nodes(nodes) -> np.ndarray:
-    x = v.real_array("nodes", nodes, ndim=1, min_size=2)
+    x = v.min_length("nodes", v.shaped_array("nodes", nodes, ndim=1), 2)
     if np.any(np.diff(x) <= 0):
         raise ValueError("nodes must be strictly increasing")
     return x
@@ -69,7 +69,7 @@ def graded_mesh(n_elements: int, grading: float, *, side: str = "left") -> np.nd
     p = v.positive_real("grading", grading)
     if p < 1:
         raise ValueError(f"grading must be >= 1; got {p}")
-    v.one_of("side", side, ("left", "right"))
+    v.choice("side", side, ("left", "right"))
     s = (np.arange(n + 1) / n) ** p
     return s if side == "left" else 1.0 - s[::-1]
 
@@ -183,12 +183,12 @@ def lift(interior, g0, g1) -> np.ndarray:
     >>> lift(np.array([[5.0, 6.0]]), 1.0, np.array([2.0]))
     array([[1., 5., 6., 2.]])
     """
-    c = v.real_array("interior", interior, ndim=None)
+    c = v.shaped_array("interior", interior, nonempty=False)
     if c.ndim < 1:
         raise ValueError("interior must have at least one axis")
     lead = c.shape[:-1]
-    g0 = np.broadcast_to(v.real_array("g0", g0), lead)[..., None]
-    g1 = np.broadcast_to(v.real_array("g1", g1), lead)[..., None]
+    g0 = np.broadcast_to(v.shaped_array("g0", g0), lead)[..., None]
+    g1 = np.broadcast_to(v.shaped_array("g1", g1), lead)[..., None]
     return np.concatenate([g0, c, g1], axis=-1)
 
 
@@ -241,7 +241,7 @@ def solve_dirichlet(nodes, f: Callable[[np.ndarray], np.ndarray], g0: float, g1:
     """
     x = _nodes(nodes)
     g0, g1 = v.finite_real("g0", g0), v.finite_real("g1", g1)
-    v.one_of("load", load, ("quadrature", "interpolant"))
+    v.choice("load", load, ("quadrature", "interpolant"))
     if x.size < 3:
         return np.array([g0, g1])
     K = stiffness_matrix(x)
@@ -266,10 +266,10 @@ def evaluate(nodes, U, xq) -> np.ndarray:
     array([0.5])
     """
     x = _nodes(nodes)
-    U = v.real_array("U", U)
+    U = v.shaped_array("U", U)
     if U.ndim < 1 or U.shape[-1] != x.size:
         raise ValueError(f"U must have shape (..., {x.size}); got {U.shape}")
-    xq = v.real_array("xq", xq, ndim=1)
+    xq = v.shaped_array("xq", xq, ndim=1)
     if np.any(xq < x[0]) or np.any(xq > x[-1]):
         raise ValueError("xq must lie inside [nodes[0], nodes[-1]]")
     e = np.clip(np.searchsorted(x, xq, side="right") - 1, 0, x.size - 2)
@@ -297,7 +297,7 @@ def l2_error(nodes, U, u_exact: Callable[[np.ndarray], np.ndarray], *, n_quad: i
     1.0
     """
     x = _nodes(nodes)
-    U = v.real_array("U", U)
+    U = v.shaped_array("U", U)
     if U.ndim < 1 or U.shape[-1] != x.size:
         raise ValueError(f"U must have shape (..., {x.size}); got {U.shape}")
     xq, wq, t = _quad_points(x, v.positive_int("n_quad", n_quad))

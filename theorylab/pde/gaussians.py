@@ -36,9 +36,9 @@ __all__ = ["gaussian_features", "gaussian_field", "gaussian_field_jacobian", "pa
 
 
 def _prep(x, mu, log_s):
-    x = v.real_array("x", x, ndim=1)
-    mu = v.real_array("mu", mu, ndim=1, min_size=1)
-    log_s = v.real_array("log_s", log_s, shape=(mu.size,))
+    x = v.shaped_array("x", x, ndim=1)
+    mu = v.min_length("mu", v.shaped_array("mu", mu, ndim=1), 1)
+    log_s = v.shaped_array("log_s", log_s, shape=(mu.size,))
     s = np.exp(log_s)
     z = (x[:, None] - mu[None, :]) / s[None, :]
     return z, s, np.exp(-0.5 * z**2)
@@ -84,7 +84,7 @@ def gaussian_field(x, w, mu, log_s, deriv: int = 0) -> np.ndarray:
     >>> float(gaussian_field([0.0], [2.0], [0.0], [0.0], deriv=2)[0])
     -2.0
     """
-    w = v.real_array("w", w, shape=(np.size(mu),))
+    w = v.shaped_array("w", w, shape=(np.size(mu),))
     return gaussian_features(x, mu, log_s, deriv) @ w
 
 
@@ -100,7 +100,7 @@ def gaussian_field_jacobian(x, w, mu, log_s, deriv: int = 0) -> np.ndarray:
     """
     d = _deriv(deriv)
     z, s, G = _prep(x, mu, log_s)
-    w = v.real_array("w", w, shape=(s.size,))
+    w = v.shaped_array("w", w, shape=(s.size,))
     if d == 0:
         Gd, Gmu, Gl = G, z / s * G, z**2 * G
     elif d == 1:
@@ -120,9 +120,9 @@ def pack(w, mu, log_s) -> np.ndarray:
     >>> pack([1.0], [2.0], [3.0])
     array([1., 2., 3.])
     """
-    mu = v.real_array("mu", mu, ndim=1, min_size=1)
-    return np.concatenate([v.real_array("w", w, shape=mu.shape), mu,
-                           v.real_array("log_s", log_s, shape=mu.shape)])
+    mu = v.min_length("mu", v.shaped_array("mu", mu, ndim=1), 1)
+    return np.concatenate([v.shaped_array("w", w, shape=mu.shape), mu,
+                           v.shaped_array("log_s", log_s, shape=mu.shape)])
 
 
 def unpack(theta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -133,7 +133,7 @@ def unpack(theta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     >>> [a.tolist() for a in unpack([1.0, 2.0, 3.0])]
     [[1.0], [2.0], [3.0]]
     """
-    th = v.real_array("theta", theta, ndim=1, min_size=3)
+    th = v.min_length("theta", v.shaped_array("theta", theta, ndim=1), 3)
     if th.size % 3:
         raise ValueError(f"theta must have length 3N; got {th.size}")
     n = th.size // 3
@@ -141,8 +141,8 @@ def unpack(theta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _bdry(x_bc, g):
-    x_bc = v.real_array("x_bc", x_bc, ndim=1, min_size=1)
-    return x_bc, v.real_array("g", g, shape=x_bc.shape)
+    x_bc = v.min_length("x_bc", v.shaped_array("x_bc", x_bc, ndim=1), 1)
+    return x_bc, v.shaped_array("g", g, shape=x_bc.shape)
 
 
 def poisson_residual(theta, x_col, f_col, x_bc, g, *, residual_scale: float = 1.0,
@@ -164,8 +164,8 @@ def poisson_residual(theta, x_col, f_col, x_bc, g, *, residual_scale: float = 1.
     (3,)
     """
     w, mu, ls = unpack(theta)
-    x_col = v.real_array("x_col", x_col, ndim=1, min_size=1)
-    f_col = v.real_array("f_col", f_col, shape=x_col.shape)
+    x_col = v.min_length("x_col", v.shaped_array("x_col", x_col, ndim=1), 1)
+    f_col = v.shaped_array("f_col", f_col, shape=x_col.shape)
     x_bc, g = _bdry(x_bc, g)
     sig = v.positive_real("residual_scale", residual_scale) / np.sqrt(x_col.size)
     sb = np.sqrt(v.positive_real("bc_weight", bc_weight))
@@ -184,8 +184,8 @@ def poisson_residual_jacobian(theta, x_col, f_col, x_bc, g, *, residual_scale: f
     (7, 6)
     """
     w, mu, ls = unpack(theta)
-    x_col = v.real_array("x_col", x_col, ndim=1, min_size=1)
-    v.real_array("f_col", f_col, shape=x_col.shape)
+    x_col = v.min_length("x_col", v.shaped_array("x_col", x_col, ndim=1), 1)
+    v.shaped_array("f_col", f_col, shape=x_col.shape)
     x_bc, _ = _bdry(x_bc, g)
     sig = v.positive_real("residual_scale", residual_scale) / np.sqrt(x_col.size)
     sb = np.sqrt(v.positive_real("bc_weight", bc_weight))
@@ -220,8 +220,8 @@ def fit_pig_poisson(theta0, x_col, f_col, x_bc, g, *, residual_scale: float = 1.
     >>> bool(np.max(np.abs(gaussian_field(x, w, mu, ls) - np.sin(np.pi * x))) < 1e-2)
     True
     """
-    th0 = v.real_array("theta0", theta0, ndim=1, min_size=3)
-    v.one_of("jac", jac, ("analytic", "2-point"))
+    th0 = v.min_length("theta0", v.shaped_array("theta0", theta0, ndim=1), 3)
+    v.choice("jac", jac, ("analytic", "2-point"))
     lmin = v.finite_real("log_s_min", log_s_min)
     n = th0.size // 3
     lo = np.concatenate([np.full(2 * n, -np.inf), np.full(n, lmin)])
@@ -252,8 +252,8 @@ def fit_fixed_gaussians(mu, log_s, x_col, f_col, x_bc, g, *, residual_scale: flo
     >>> bool(np.max(np.abs(gaussian_field(x, w, mu, ls) - np.sin(np.pi * x))) < 5e-2)
     True
     """
-    x_col = v.real_array("x_col", x_col, ndim=1, min_size=1)
-    f_col = v.real_array("f_col", f_col, shape=x_col.shape)
+    x_col = v.min_length("x_col", v.shaped_array("x_col", x_col, ndim=1), 1)
+    f_col = v.shaped_array("f_col", f_col, shape=x_col.shape)
     x_bc, g = _bdry(x_bc, g)
     sig = v.positive_real("residual_scale", residual_scale) / np.sqrt(x_col.size)
     sb = np.sqrt(v.positive_real("bc_weight", bc_weight))

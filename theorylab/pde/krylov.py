@@ -87,8 +87,8 @@ def _matvec(A) -> Callable[[np.ndarray], np.ndarray]:
 
 def _setup(A, b, x0, tol, max_iter):
     mv = _matvec(A)
-    b = v.real_array("b", b, ndim=1, min_size=1)
-    x = np.zeros_like(b) if x0 is None else v.real_array("x0", x0, shape=b.shape).copy()
+    b = v.min_length("b", v.shaped_array("b", b, ndim=1), 1)
+    x = np.zeros_like(b) if x0 is None else v.shaped_array("x0", x0, shape=b.shape).copy()
     tol = v.positive_real("tol", tol)
     max_iter = 10 * b.size if max_iter is None else v.positive_int("max_iter", max_iter, low=0)
     return mv, b, x, tol, max_iter
@@ -121,7 +121,7 @@ def cg(A, b, *, x0=None, tol: float = 1e-6, max_iter: int | None = None, residua
     (2, True)
     """
     mv, b, x, tol, max_iter = _setup(A, b, x0, tol, max_iter)
-    v.one_of("residual", residual, ("true", "recursive"))
+    v.choice("residual", residual, ("true", "recursive"))
     bn = np.linalg.norm(b)
     r = b - mv(x)
     hist, X, P, steps, decs = [np.linalg.norm(r)], [x.copy()], [], [], []
@@ -250,7 +250,7 @@ def lanczos(A, v0, n_steps: int, *, reorthogonalize: bool = True,
     True
     """
     mv = _matvec(A)
-    q = v.real_array("v0", v0, ndim=1, min_size=1)
+    q = v.min_length("v0", v.shaped_array("v0", v0, ndim=1), 1)
     n = q.size
     m = v.positive_int("n_steps", n_steps)
     if m > n:
@@ -340,7 +340,7 @@ def ritz_training_rhs(Y, n_samples: int, *, rng: np.random.Generator, n_boost: i
     >>> bool(np.allclose(np.linalg.norm(B, axis=1), 1.0))
     True
     """
-    Y = v.real_array("Y", Y, ndim=2, min_size=1)
+    Y = v.min_length("Y", v.shaped_array("Y", Y, ndim=2), 1)
     k = v.positive_int("n_samples", n_samples)
     rng = v.generator("rng", rng)
     m = Y.shape[0]

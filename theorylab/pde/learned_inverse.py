@@ -72,8 +72,8 @@ def scale_invariant_loss(B, F, apply_A: Callable[[np.ndarray], np.ndarray] = lap
     >>> scale_invariant_loss(B, 7.0 * poisson_solve_dst(B)) < 1e-24
     True
     """
-    B = v.real_array("B", B, ndim=3)
-    F = v.real_array("F", F, shape=B.shape)
+    B = v.shaped_array("B", B, ndim=3)
+    F = v.shaped_array("F", F, shape=B.shape)
     AF = apply_A(F)
     s, q = _dot(B, F), _dot(F, AF)
     if np.any(q <= 0):
@@ -117,7 +117,7 @@ class SpectralMultiplier:
         """The multiplier as an (n, n) array."""
         if n != self.n:
             raise ValueError(f"this SpectralMultiplier is defined on n = {self.n}; got n = {n}")
-        return v.real_array("theta", theta, shape=(self.n_params,)).reshape(self.n, self.n)
+        return v.shaped_array("theta", theta, shape=(self.n_params,)).reshape(self.n, self.n)
 
     def apply(self, theta, B) -> np.ndarray:
         return _dst(self.g_hat(theta, np.shape(B)[-1]) * _dst(B))
@@ -148,7 +148,7 @@ class PowerLawMultiplier:
 
     def g_hat(self, theta, n: int) -> np.ndarray:
         """The multiplier on the n x n grid."""
-        th = v.real_array("theta", theta, shape=(2,))
+        th = v.shaped_array("theta", theta, shape=(2,))
         return np.exp(th[0] + th[1] * np.log(laplacian_2d_eigenvalues(n)))
 
     def apply(self, theta, B) -> np.ndarray:
@@ -257,7 +257,7 @@ class LocalConvolution:
 
     def apply(self, theta, B) -> np.ndarray:
         # out_ij = sum_ab w_ab P_{i+a, j+b}: a circular cross-correlation, by FFT
-        w = self._sym(v.real_array("theta", theta, shape=(self.n_params,)).reshape(self.width, self.width))
+        w = self._sym(v.shaped_array("theta", theta, shape=(self.n_params,)).reshape(self.width, self.width))
         FP, n, L = self._spectra(B)
         Fw = scipy.fft.rfft2(w, s=(L, L))
         return scipy.fft.irfft2(np.conj(Fw) * FP, s=(L, L))[..., :n, :n]
@@ -316,8 +316,8 @@ def fit_adam(model, theta0, B, *, n_steps: int, lr: float, batch_size: int, rng:
     >>> bool(L[-1] < 0.01 * L[0])
     True
     """
-    B = v.real_array("B", B, ndim=3, min_size=1)
-    theta = v.real_array("theta0", theta0, ndim=1).copy()
+    B = v.min_length("B", v.shaped_array("B", B, ndim=3), 1)
+    theta = v.shaped_array("theta0", theta0, ndim=1).copy()
     n_steps = v.positive_int("n_steps", n_steps)
     lr = v.positive_real("lr", lr)
     bs = v.positive_int("batch_size", batch_size)
@@ -348,8 +348,8 @@ def fit_lbfgs(model, theta0, B, *, max_iter: int = 500,
     >>> bool(np.allclose(th, [0.0, -1.0], atol=1e-4))
     True
     """
-    B = v.real_array("B", B, ndim=3, min_size=1)
-    theta0 = v.real_array("theta0", theta0, ndim=1)
+    B = v.min_length("B", v.shaped_array("B", B, ndim=3), 1)
+    theta0 = v.shaped_array("theta0", theta0, ndim=1)
     max_iter = v.positive_int("max_iter", max_iter)
     res = scipy.optimize.minimize(lambda th: _loss_grad(model, th, B, apply_A), theta0, jac=True,
                                   method="L-BFGS-B", options={"maxiter": max_iter, "gtol": 1e-12,

@@ -36,7 +36,7 @@ def snapshot_svd(U) -> np.ndarray:
     >>> snapshot_svd(np.diag([1.0, 3.0]))
     array([3., 1.])
     """
-    U = v.real_array("U", U, ndim=2, min_size=1)
+    U = v.min_length("U", v.shaped_array("U", U, ndim=2), 1)
     return np.linalg.svd(U, compute_uv=False)
 
 
@@ -57,7 +57,7 @@ def energy_mode_count(sigma, energy: float = 0.999) -> int:
     >>> energy_mode_count([1.0, 1.0, 0.01], energy=0.99)
     2
     """
-    s = v.real_array("sigma", sigma, ndim=1, min_size=1)
+    s = v.min_length("sigma", v.shaped_array("sigma", sigma, ndim=1), 1)
     if np.any(s < 0):
         raise ValueError("sigma must be non-negative")
     e = v.positive_real("energy", energy)
@@ -90,7 +90,7 @@ def truncation_error(sigma, n_modes) -> np.ndarray:
     >>> float(truncation_error([3.0, 4.0], 1))
     0.6
     """
-    s = v.real_array("sigma", sigma, ndim=1, min_size=1)
+    s = v.min_length("sigma", v.shaped_array("sigma", sigma, ndim=1), 1)
     if np.any(s < 0):
         raise ValueError("sigma must be non-negative")
     n = np.asarray(n_modes)

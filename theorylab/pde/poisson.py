@@ -81,7 +81,7 @@ def laplacian_2d_eigenvalues(n: int) -> np.ndarray:
 
 
 def _grid(name: str, X, n_min: int = 1) -> np.ndarray:
-    X = v.real_array(name, X)
+    X = v.shaped_array(name, X)
     if X.ndim < 2 or X.shape[-1] != X.shape[-2] or X.shape[-1] < n_min:
         raise ValueError(f"{name} must have shape (..., n, n); got {X.shape}")
     return X
@@ -138,7 +138,7 @@ def spectral_multiplier_apply(g_hat, X) -> np.ndarray:
     True
     """
     X = _grid("X", X)
-    g = v.real_array("g_hat", g_hat, shape=X.shape[-2:])
+    g = v.shaped_array("g_hat", g_hat, shape=X.shape[-2:])
     return scipy.fft.dstn(g * scipy.fft.dstn(X, type=1, norm="ortho", axes=(-2, -1)),
                           type=1, norm="ortho", axes=(-2, -1))
 

@@ -69,7 +69,7 @@ def sample_periodic_tanh_params(n_features: int, *, rng: np.random.Generator, sp
 def _check_params(params) -> dict[str, np.ndarray]:
     if not isinstance(params, dict) or set(params) != {"a", "b", "w", "d"}:
         raise TypeError("params must be a dict with keys a, b, w, d (see sample_periodic_tanh_params)")
-    out = {key: v.real_array(f"params[{key!r}]", params[key], ndim=1, min_size=1) for key in "abwd"}
+    out = {key: v.min_length(f"params[{key!r}]", v.shaped_array(f"params[{key!r}]", params[key], ndim=1), 1) for key in "abwd"}
     if len({a.size for a in out.values()}) != 1:
         raise ValueError("params arrays must all have the same length")
     return out
@@ -96,8 +96,8 @@ def periodic_tanh_features(x, t, params, *, derivatives: bool = True):
     >>> bool(np.allclose(f0, f1))
     True
     """
-    x = v.real_array("x", x, ndim=1)
-    t = v.real_array("t", t, ndim=1)
+    x = v.shaped_array("x", x, ndim=1)
+    t = v.shaped_array("t", t, ndim=1)
     x, t = np.broadcast_arrays(x, t)
     p = _check_params(params)
     cx, sx = np.cos(x), np.sin(x)
@@ -134,7 +134,7 @@ def pinn_features(x_res, t_res, x_ic, params) -> tuple[np.ndarray, np.ndarray, n
     [(2, 5), (2, 5), (1, 5)]
     """
     _, px, pt = periodic_tanh_features(x_res, t_res, params)
-    x_ic = v.real_array("x_ic", x_ic, ndim=1, min_size=1)
+    x_ic = v.min_length("x_ic", v.shaped_array("x_ic", x_ic, ndim=1), 1)
     phi0, _, _ = periodic_tanh_features(x_ic, np.zeros_like(x_ic), params)
     return px, pt, phi0
 
@@ -169,8 +169,8 @@ def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *, ic_wei
     """
     c = v.finite_real("c", c)
     lam = v.positive_real("ic_weight", ic_weight)
-    x_ic = v.real_array("x_ic", x_ic, ndim=1, min_size=1)
-    u0_ic = v.real_array("u0_ic", u0_ic, shape=(x_ic.size,))
+    x_ic = v.min_length("x_ic", v.shaped_array("x_ic", x_ic, ndim=1), 1)
+    u0_ic = v.shaped_array("u0_ic", u0_ic, shape=(x_ic.size,))
     px, pt, phi0 = pinn_features(x_res, t_res, x_ic, params) if features is None else features
     if phi0.shape[0] != x_ic.size or px.shape != pt.shape:
         raise ValueError("features do not match x_ic / the collocation points")
@@ -201,7 +201,7 @@ def fit_least_squares(A, y, *, return_singular_values: bool = False):
     >>> fit_least_squares(np.diag([3.0, 1.0]), [1.0, 1.0], return_singular_values=True)[1]
     array([3., 1.])
     """
-    A = v.real_array("A", A, ndim=2, min_size=1)
-    y = v.real_array("y", y, shape=(A.shape[0],))
+    A = v.min_length("A", v.shaped_array("A", A, ndim=2), 1)
+    y = v.shaped_array("y", y, shape=(A.shape[0],))
     beta, _, _, sig = scipy.linalg.lstsq(A, y, lapack_driver="gelsd")
     return (beta, sig) if return_singular_values else beta

@@ -76,7 +76,7 @@ def periodic_bump(x, kappa: float, center: float = np.pi) -> np.ndarray:
     >>> float(periodic_bump(np.pi, 20.0))
     1.0
     """
-    x = v.real_array("x", x)
+    x = v.shaped_array("x", x)
     k = v.positive_real("kappa", kappa)
     c = v.finite_real("center", center)
     return np.exp(k * (np.cos(x - c) - 1.0))
@@ -135,8 +135,8 @@ def advect_diffuse_fft(u0, t, c: float, nu: float = 0.0) -> np.ndarray:
     >>> bool(np.allclose(U[:, 1], np.sin(x - 2.0)))
     True
     """
-    u0 = v.real_array("u0", u0, ndim=1, min_size=2)
-    t = v.real_array("t", t, ndim=1, min_size=1)
+    u0 = v.min_length("u0", v.shaped_array("u0", u0, ndim=1), 2)
+    t = v.min_length("t", v.shaped_array("t", t, ndim=1), 1)
     c = v.finite_real("c", c)
     nu = v.nonneg_real("nu", nu)
     n = u0.size
@@ -172,7 +172,7 @@ def transport_snapshots(u0, t, c: float, nu: float = 0.0, *, frame: str = "euler
     >>> bool(np.allclose(L[:, 1], u0))
     True
     """
-    v.one_of("frame", frame, ("eulerian", "lagrangian"))
+    v.choice("frame", frame, ("eulerian", "lagrangian"))
     c = v.finite_real("c", c)
     return advect_diffuse_fft(u0, t, c if frame == "eulerian" else 0.0, nu)
 
@@ -228,7 +228,7 @@ def _rk4(rhs, y, t_final, dt):
 
 
 def _check_burgers(u0, t_final, nu, dt):
-    u0 = v.real_array("u0", u0, ndim=1, min_size=4)
+    u0 = v.min_length("u0", v.shaped_array("u0", u0, ndim=1), 4)
     return u0, v.nonneg_real("t_final", t_final), v.positive_real("nu", nu), v.positive_real("dt", dt)
 
 
@@ -334,7 +334,7 @@ def burgers_cole_hopf(x, t: float, nu: float, *, amplitude: float, mean: float =
     >>> bool(np.allclose(u, 0.2, atol=1e-5))
     True
     """
-    x = v.real_array("x", x)
+    x = v.shaped_array("x", x)
     t = v.nonneg_real("t", t)
     nu = v.positive_real("nu", nu)
     A = v.finite_real("amplitude", amplitude)
@@ -361,10 +361,10 @@ def periodic_spline_to_grid(X, U, x_grid) -> np.ndarray:
     >>> bool(np.allclose(u, np.sin(periodic_grid(16)), atol=1e-3))
     True
     """
-    X = v.real_array("X", X, ndim=1, min_size=4)
-    U = v.real_array("U", U, shape=X.shape)
+    X = v.min_length("X", v.shaped_array("X", X, ndim=1), 4)
+    U = v.shaped_array("U", U, shape=X.shape)
     if np.any(np.diff(X) <= 0) or X[-1] - X[0] >= 2 * np.pi:
         raise ValueError("X must be increasing and span less than one period")
-    xg = v.real_array("x_grid", x_grid, ndim=1)
+    xg = v.shaped_array("x_grid", x_grid, ndim=1)
     spl = interpolate.CubicSpline(np.append(X, X[0] + 2 * np.pi), np.append(U, U[0]), bc_type="periodic")
     return spl(X[0] + np.mod(xg - X[0], 2 * np.pi))
