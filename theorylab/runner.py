@@ -320,7 +320,7 @@ def execute(
                 results[job.slug] = res
                 line = _result_line(res)
                 if bar is not None:
-                    bar.write(line)
+                    bar.write(line, file=sys.stderr)
                     bar.update(1)
                 else:
                     echo(line)
@@ -388,8 +388,9 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
             f"**{len(cl)} claim checks**: {ok} reproduced, {nr} not reproduced, {rep} reported only; "
             f"plus {n_impl} implementation checks (counted apart). Profile: {', '.join(profiles)}.\n"
         )
+    order = toc_order()
     for part, caption in registry.PARTS.items():
-        prow = [r for r in rows if r["part"] == part]
+        prow = _sidebar_sorted([r for r in rows if r["part"] == part], order)
         out.append(f"\n## {caption}\n")
         out.append("| paper | class | status (claims) | grades of reproduced claims | implementation checks |")
         out.append("|---|---|---|---|---|")
@@ -456,22 +457,64 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(head + lines) + "\n" + tail
 
 
+def toc_order(root: Path | None = None) -> dict[str, int]:
+    """Position of every page in ``toc.yml`` (``notebooks/<part>/<slug>`` → index): the
+    sidebar's order, which the ledger and status pages follow."""
+    import yaml  # jupyter-book depends on PyYAML
+
+    root = root or config.repo_root()
+    files: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(str(node["file"]))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    try:
+        walk(yaml.safe_load((root / "toc.yml").read_text(encoding="utf-8")))
+    except OSError:
+        return {}
+    return {f: i for i, f in enumerate(files)}
+
+
+def _sidebar_sorted(rows: list[dict[str, Any]], order: dict[str, int]) -> list[dict[str, Any]]:
+    """Papers with a notebook first, in sidebar order; then the others, in registry order."""
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+        i, r = item
+        nb = r.get("notebook")
+        pos = order.get(nb[:-3], len(order)) if nb else None
+        return (0, pos) if pos is not None else (1, i)
+
+    return [r for _, r in sorted(enumerate(rows), key=key)]
+
+
 def status_markdown(root: Path | None = None) -> str:
-    """The status page body: execution time of every notebook."""
+    """The status page body: execution time of every notebook, in sidebar order."""
     folder = config.build_dir() / "status"
+    order = toc_order(root)
+    jobs = sorted(discover(root), key=lambda j: order.get(f"notebooks/{j.part}/{j.slug}", len(order)))
     rows = []
-    for job in discover(root):
+    total = 0.0
+    for job in jobs:
         f = folder / f"{job.slug}.json"
+        page = f"{{doc}}`{job.slug} </notebooks/{job.part}/{job.slug}>`"
         if f.exists():
             st = json.loads(f.read_text(encoding="utf-8"))
-            ok = "✅" if st.get("ok") else f"❌ {_md_escape(st.get('error', ''))}"
-            rows.append(f"| {job.part}/{job.slug} | {st['profile']} | {st['seconds']:.1f} | {ok} | {st.get('finished', '')} |")
+            total += float(st.get("seconds", 0.0))
+            if st.get("ok"):
+                result = '<span class="tl-verdict tl-ok">ran without error</span>'
+            else:
+                result = f'<span class="tl-verdict tl-failed">failed</span> {_md_escape(st.get("error", ""))}'
+            rows.append(f"| {page} | {job.part} | {st['profile']} | {st['seconds']:.1f} | {result} | "
+                        f"{st.get('finished', '')} |")
         else:
-            rows.append(f"| {job.part}/{job.slug} | — | — | not run yet | |")
-    total = 0.0
-    for f in folder.glob("*.json") if folder.exists() else []:
-        total += float(json.loads(f.read_text(encoding="utf-8")).get("seconds", 0.0))
-    head = ["| notebook | profile | seconds | result | finished |", "|---|---|---|---|---|"]
+            rows.append(f'| {page} | {job.part} | — | — | <span class="tl-verdict tl-not-run">not run yet</span> | |')
+    head = ["| notebook | part | profile | seconds | result | finished |", "|---|---|---|---|---|---|"]
     return "\n".join(head + rows) + f"\n\nTotal execution time: {total:.1f} s.\n"
 
 
@@ -488,11 +531,15 @@ def write_generated_pages(root: Path | None = None) -> Path:
 
 
 def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
-    """A copy of ``book.yml`` pointing at the profile's execution cache."""
+    """A copy of ``book.yml`` pointing at the profile's execution cache (the copy lives
+    in the build folder, so the paths of local Sphinx extensions are made absolute)."""
     import yaml  # jupyter-book depends on PyYAML
 
     root = config.repo_root()
     cfg = yaml.safe_load((root / "book.yml").read_text(encoding="utf-8"))
+    local = (cfg.get("sphinx") or {}).get("local_extensions") or {}
+    for name, folder in local.items():
+        local[name] = str((root / folder).resolve())
     cfg.setdefault("execute", {})
     cfg["execute"]["execute_notebooks"] = execute_notebooks
     cfg["execute"]["cache"] = str(_cache_dir(profile))
