@@ -192,6 +192,9 @@ function ready() {
 """
 
 INSPECT = r"""
+// open every dropdown (the ledger's per-part tables, hidden code cells): what a reader
+// can open must fit and render too
+document.querySelectorAll('details').forEach(d => { d.open = true; });
 const visible = document.body.innerText;
 const maths = Array.from(document.querySelectorAll('.math'));
 const untypeset = maths.filter(m => !m.querySelector('mjx-container') && m.tagName !== 'MJX-CONTAINER')
@@ -214,8 +217,9 @@ const verdicts = Array.from(document.querySelectorAll('.tl-verdict')).map(v => {
   const cs = getComputedStyle(v);
   return {text: v.textContent.trim(), cls: v.className, color: cs.color, bg: cs.backgroundColor};
 });
+const struck = Array.from(document.querySelectorAll('main s, main del, main strike')).map(e => e.textContent.slice(0, 60));
 const sidebar = Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal')).map(a => a.href);
-return {visible, untypeset, merrors, images, figures, overflow, pageWide, proofs, verdicts, sidebar,
+return {visible, untypeset, merrors, images, figures, overflow, pageWide, proofs, verdicts, sidebar, struck,
         title: document.title};
 """
 
@@ -274,6 +278,7 @@ def _pages(html: Path) -> dict[str, Path]:
 PROOF_TITLE = re.compile(r"^(Theorem|Lemma|Proposition|Property|Corollary|Definition|Conjecture|Example|"
                          r"Remark|Assumption|Axiom|Criterion|Observation|Algorithm)\s+(\S+)")
 FORBIDDEN_TEXT = ("PosixPath(", "Record(slug=", "DESIGN.md", "shared/papers", "../shared", "THEBE_JS_URL")
+RAW_TABLE = re.compile(r"\|\s*[-—–:]{1,3}\s*\|\s*[-—–:]{1,3}\s*\|")  # a Markdown table shown as text
 OBJECT_REPR = re.compile(r"<[A-Za-z_][\w.]* (?:object )?at 0x[0-9a-f]+>")  # a return value nobody meant to show
 
 
@@ -309,6 +314,12 @@ def _page_problems(name: str, info: dict, settle: str, console: list[dict], requ
     for token in FORBIDDEN_TEXT:
         if token in info["visible"]:
             bad.append(f"internals in the visible text: {token!r}")
+    if info["struck"]:
+        bad.append(f"text struck through (raw HTML in a statement?): {info['struck'][:3]}")
+    raw = RAW_TABLE.search(info["visible"])
+    if raw:
+        i = raw.start()
+        bad.append(f"a Markdown table shown as raw text: …{info['visible'][max(0, i - 60):i + 40]!r}…")
     reprs = OBJECT_REPR.findall(info["visible"])
     if reprs:
         bad.append(f"object reprs in the visible text: {reprs[:3]}")

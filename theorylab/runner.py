@@ -339,8 +339,14 @@ STATE_MARK = {
 }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|])")
+
+
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell: one line, and every character Markdown (or MyST's
+    dollar math, or raw HTML) would interpret is escaped — a statement such as
+    ``C_W <s s>_K`` must not become a strikethrough, ``$5 and $6`` not math."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def _paper_state(r: dict[str, Any]) -> str:
