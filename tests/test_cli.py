@@ -13,7 +13,7 @@ def build(tmp_path, monkeypatch):
 
 
 def test_list(build, capsys):
-    assert cli.main(["list"]) == 0
+    assert cli.main(["list", "--wide"]) == 0  # one line per paper, whatever the terminal
     out = capsys.readouterr().out
     assert "cross-entropy-hconsistency" in out and "58 papers" in out
     assert "not checkable on CPU" in out
