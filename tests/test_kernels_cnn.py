@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
+from theorylab import numdiff
 from theorylab.kernels import cnn
 from theorylab.kernels.dual import dual_deriv_exact, dual_exact
 
@@ -99,18 +100,9 @@ def test_empirical_ntk_matches_finite_differences():
     X = rng.standard_normal((4, 8))
     p = cnn.tree_cnn_init(fs, 5, n_nets=1, rng=rng)
     theta = cnn.tree_cnn_empirical_ntk(p, X, filter_sizes=fs)[0]
-    eps, rows = 1e-6, []
-    for v in p.values():
-        flat = v.reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + eps
-            fp = cnn.tree_cnn_forward(p, X, filter_sizes=fs)[0]
-            flat[i] = old - eps
-            fm = cnn.tree_cnn_forward(p, X, filter_sizes=fs)[0]
-            flat[i] = old
-            rows.append((fp - fm) / (2 * eps))
-    J = np.array(rows)
+    # central differences (theorylab.numdiff), one parameter array at a time: (n, size) each
+    J = np.concatenate([numdiff.jacobian_fd(lambda w, k=k: cnn.tree_cnn_forward({**p, k: w}, X, filter_sizes=fs)[0],
+                                            v).reshape(X.shape[0], -1) for k, v in p.items()], axis=1).T
     np.testing.assert_allclose(J.T @ J, theta, rtol=1e-7, atol=1e-7)
 
 
@@ -120,18 +112,11 @@ def test_empirical_ntk_with_several_top_nodes_matches_finite_differences():
     X = rng.standard_normal((3, 12))  # 3 top nodes
     p = cnn.tree_cnn_init(fs, 4, n_top=3, n_nets=2, rng=rng)
     theta = cnn.tree_cnn_empirical_ntk(p, X, filter_sizes=fs)
-    eps, rows = 1e-6, []
-    for v in p.values():
-        flat = v.reshape(-1)
-        for i in range(flat.size):
-            old = flat[i]
-            flat[i] = old + eps
-            fp = cnn.tree_cnn_forward(p, X, filter_sizes=fs)
-            flat[i] = old - eps
-            fm = cnn.tree_cnn_forward(p, X, filter_sizes=fs)
-            flat[i] = old
-            rows.append((fp - fm) / (2 * eps))
-    J = np.array(rows)  # (n_params_total, R, n): parameters of net r only move net r
+    # central differences (theorylab.numdiff): (R, n, size) per parameter array, stacked to
+    # (n_params_total, R, n): parameters of net r only move net r
+    J = np.concatenate([numdiff.jacobian_fd(lambda w, k=k: cnn.tree_cnn_forward({**p, k: w}, X, filter_sizes=fs),
+                                            v).reshape(*theta.shape[:2], -1) for k, v in p.items()], axis=2)
+    J = np.moveaxis(J, 2, 0)
     emp = np.einsum("prn,prm->rnm", J, J)
     np.testing.assert_allclose(emp, theta, rtol=1e-7, atol=1e-7)
 

@@ -8,26 +8,22 @@ import dataclasses
 import numpy as np
 import pytest
 
+from theorylab import numdiff
 from theorylab.kernels import fc
 from theorylab.nets import mlp
 
 
-def _fd_grads(net, X, act, eps=1e-6):
-    """Central finite differences of every raw parameter (slow; tiny nets only)."""
+def _fd_grads(net, X, act):
+    """Central finite differences (theorylab.numdiff) of the output w.r.t. every raw parameter."""
     out = []
     for l in range(len(net.U)):
         for name in ("U", "beta"):
-            P = getattr(net, name)[l]
-            G = np.empty((P.shape[0], X.shape[0]) + P.shape[1:])
-            for idx in np.ndindex(*P.shape[1:]):
-                vals = []
-                for sgn in (1, -1):
-                    arrs = [a.copy() for a in getattr(net, name)]
-                    arrs[l][(slice(None),) + idx] += sgn * eps
-                    f = mlp.mlp_forward(dataclasses.replace(net, **{name: tuple(arrs)}), X, act)[0][..., 0]
-                    vals.append(f)
-                G[(slice(None), slice(None)) + idx] = (vals[0] - vals[1]) / (2 * eps)
-            out.append(G)
+            def f(P, l=l, name=name):
+                arrs = list(getattr(net, name))
+                arrs[l] = P
+                return mlp.mlp_forward(dataclasses.replace(net, **{name: tuple(arrs)}), X, act)[0][..., 0]
+            # network e depends on its own parameters only: rows are independent (batch_dims=1)
+            out.append(numdiff.jacobian_fd(f, getattr(net, name)[l], batch_dims=1))  # (E, k, *shape)
     return out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from theorylab import numdiff
 from theorylab import polynomials as poly
 from theorylab.nets import three_layer as tl
 
@@ -45,18 +46,8 @@ def test_loss_gradient_matches_finite_differences(first_layer):
     net = replace(net, u=0.3 * rng.standard_normal(net.u.size), c=0.5 * rng.standard_normal(net.c.size))
     wd_u, wd_c = 0.01, 0.02
     loss, gu, gc = tl.loss_and_grad(net, X, y, wd_u=wd_u, wd_c=wd_c)
-    h = 1e-6
-
-    def fd(which, i):
-        vec = getattr(net, which)
-        e = np.zeros_like(vec)
-        e[i] = h
-        lp = tl.loss_and_grad(replace(net, **{which: vec + e}), X, y, wd_u=wd_u, wd_c=wd_c)[0]
-        lm = tl.loss_and_grad(replace(net, **{which: vec - e}), X, y, wd_u=wd_u, wd_c=wd_c)[0]
-        return (lp - lm) / (2 * h)
-
-    fd_u = np.array([fd("u", i) for i in range(net.u.size)])
-    fd_c = np.array([fd("c", i) for i in range(net.c.size)])
+    fd_u = numdiff.grad_fd(lambda u: tl.loss_and_grad(replace(net, u=u), X, y, wd_u=wd_u, wd_c=wd_c)[0], net.u)
+    fd_c = numdiff.grad_fd(lambda c: tl.loss_and_grad(replace(net, c=c), X, y, wd_u=wd_u, wd_c=wd_c)[0], net.c)
     # central differences: O(h^2) truncation + O(eps/h) round-off ~ 1e-9 on O(1) losses
     np.testing.assert_allclose(gu, fd_u, atol=1e-6, rtol=1e-5)
     np.testing.assert_allclose(gc, fd_c, atol=1e-6, rtol=1e-5)

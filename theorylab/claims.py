@@ -134,7 +134,8 @@ GRADE_RULES: dict[str, str] = {
     "interval": "weak when one-sided or half-width > 50% of |centre|; strong when the confidence "
                 "interval lies inside; moderate otherwise",
     "bound": "strong when the bound is nearly attained (smallest relative slack <= 10% of the "
-             "scale of the two sides), moderate <= 50%, weak when loose everywhere",
+             "scale of the two sides), moderate <= 50%, weak when loose everywhere; a violated bound is "
+             "strong evidence of failure when violated by > 10% of the scale, moderate > 1%, weak otherwise",
     "comparison": "moderate with >= 5 replicates (paired interval, or every case); weak with fewer",
     "invariant": "moderate with >= 10 cases; weak with fewer",
     "custom": "always weak (prefer a typed check)",
@@ -680,7 +681,15 @@ def _eval_bound(d: dict[str, Any]) -> _Outcome:
         f"(worst lhs − rhs = {_fmt(worst if direction == '<=' else -worst)}; "
         f"smallest relative slack {_fmt(tightest)})"
     )
-    if tightest <= 0.1:
+    if not passed:
+        viol = -tightest
+        if viol > 0.1:
+            grade, why = "strong", f"violated by {_fmt(viol)} of the scale (> 10%)"
+        elif viol > 0.01:
+            grade, why = "moderate", f"violated by {_fmt(viol)} of the scale (1-10%)"
+        else:
+            grade, why = "weak", f"violated by only {_fmt(viol)} of the scale"
+    elif tightest <= 0.1:
         grade, why = "strong", f"bound nearly attained (relative slack {_fmt(tightest)} <= 10%)"
     elif tightest <= 0.5:
         grade, why = "moderate", f"smallest relative slack {_fmt(tightest)} <= 50%"

@@ -26,6 +26,11 @@ where :math:`\delta^{(\ell)} = \partial f/\partial z^{(\ell)}` is obtained by ba
 
 Shapes: ensemble size ``E``, inputs ``X`` of shape ``(k, n_0)`` shared by all networks.
 Used by ``notebooks/kernels/pdlt-criticality-finite-width.md``.
+
+:func:`to_dense` maps an ensemble onto :class:`theorylab.nets.dense.DenseNet` (the one
+vector-output network of the package) with a batch of ``E`` parameter vectors, so
+per-example Jacobians for any ``n_out``, input gradients and exact Hessian-vector
+products of an ensemble member come from the same backprop.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import nonneg_real
-
 from ..kernels.dual import ACTIVATIONS
 
 __all__ = [
@@ -48,6 +52,7 @@ __all__ = [
     "mlp_param_grads",
     "sample_ntk_ensemble",
     "sample_preactivations",
+    "to_dense",
 ]
 
 Activation = str | tuple
@@ -255,6 +260,45 @@ def empirical_ntk(
         hh = np.matmul(hs[l], np.swapaxes(hs[l], 1, 2))
         theta += dd * (cw / hs[l].shape[2] * hh + cb)
     return theta
+
+
+_DENSE_NAMES = {"identity": "linear"}
+
+
+def to_dense(net: MLPEnsemble, activation: str = "relu"):
+    r"""The ensemble as one :class:`~theorylab.nets.dense.DenseNet` and a batch of
+    parameter vectors ``theta`` (E, P): layer blocks :math:`[U^{(\ell)} \mid \beta^{(\ell)}]`
+    with weight multiplier :math:`\sqrt{C_W/n_{\ell-1}}` and bias multiplier :math:`\sqrt{C_b}`,
+    so ``dense.forward(theta, X)`` equals :func:`mlp_forward` and ``dense.jacobian`` the
+    raw-parameter gradients of :func:`mlp_param_grads` (for any ``n_out``).
+
+    ``activation`` must be registered in :data:`theorylab.nets.dense.ACTIVATIONS`
+    (``"identity"`` is accepted as ``"linear"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = init_mlp([3, 4, 2], 5, rng=np.random.default_rng(0), bias_var=0.1)
+    >>> dn, theta = to_dense(net, "tanh")
+    >>> X = np.ones((2, 3))
+    >>> bool(np.allclose(dn.forward(theta, X), mlp_forward(net, X, "tanh")[0]))
+    True
+    """
+    from .dense import ACTIVATIONS as DENSE_ACTS
+    from .dense import DenseNet
+
+    if not isinstance(net, MLPEnsemble):
+        raise TypeError(f"net must be an MLPEnsemble; got {type(net).__name__}")
+    name = _DENSE_NAMES.get(activation, activation)
+    if not isinstance(name, str) or name not in DENSE_ACTS:
+        raise ValueError(f"activation must be one of {sorted(DENSE_ACTS)} (or 'identity'); got {activation!r}")
+    ws = net.widths
+    dn = DenseNet(ws, activation=name, bias=True,
+                  weight_mult=tuple(float(np.sqrt(net.weight_var / ws[l])) for l in range(len(ws) - 1)),
+                  bias_mult=float(np.sqrt(net.bias_var)))
+    theta = np.concatenate([np.concatenate([U, b[..., None]], axis=-1).reshape(net.n_ensemble, -1)
+                            for U, b in zip(net.U, net.beta)], axis=-1)
+    return dn, theta
 
 
 def sample_ntk_ensemble(
