@@ -160,14 +160,19 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
                  blas_threads: int | None = None, cell_progress: bool = False) -> RunResult:
     """Execute one notebook (in a worker process, or in-process for a single ``run``,
     then with a progress bar over its code cells when ``cell_progress``)."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
-
     env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root,
            "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if blas_threads is not None:  # the kernel inherits this environment
         env.update({v: str(blas_threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    with _environ(**env):  # paths, the profile and the kernel's environment all follow it
+        return _execute_in_env(job, profile, timeout, cell_progress)
+
+
+def _execute_in_env(job: NotebookJob, profile: str, timeout: int, cell_progress: bool) -> RunResult:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
     build = config.build_dir()
     nb = _read_notebook(job.path)
     t0 = time.perf_counter()
@@ -182,8 +187,7 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
     if bar is not None:
         client.on_cell_executed = lambda **kw: bar.update(1)
     try:
-        with _environ(**env):
-            client.execute()
+        client.execute()
     except CellTimeoutError as exc:
         error = f"timeout after {timeout} s: {str(exc).splitlines()[0]}"
     except CellExecutionError as exc:
