@@ -1,7 +1,7 @@
 """The collection: the 58 papers theorylab covers, and where each stands.
 
-The registry is one data file, ``theorylab/data/papers.json``, built from the paper
-catalogue (``shared/papers/``): slug, title, authors, year, arXiv id, venue, part,
+The registry is one data file, ``theorylab/data/papers.json``: for every paper its slug,
+title, authors, year, arXiv id, venue, part,
 class (``T`` theory with checkable theorems, ``M`` empirical paper whose mechanism is
 checkable at toy scale, ``X`` nothing honestly checkable on a CPU) and, for class X,
 the reason.

@@ -11,7 +11,8 @@ blocks of the NNGP/NTK recursions (Neal 1996; Cho & Saul 2009; Jacot et al. 2018
 Roberts, Yaida & Hanin 2022, *The Principles of Deep Learning Theory*, ch. 4-5 and 9,
 where :math:`\langle\sigma\sigma\rangle_K` is the book's notation).
 
-Three estimators share one signature (DESIGN.md section 5):
+Three estimators share one signature (the closed form, quadrature and Monte-Carlo
+versions of one quantity take the same arguments and return the same shape):
 
 ``dual_exact(activation, k11, k12, k22)``
     closed forms for ``relu`` (arc-cosine kernel of order 1), ``step`` (order 0),
