@@ -129,8 +129,17 @@ def test_teacher_forcing_and_metrics_on_true_hulls():
     for b in range(30):
         assert tg[b, :m[b]].tolist() == h[b, :m[b]].tolist() and tg[b, m[b]] == h[b, 0]
     met = pt.hull_metrics(P, h, m, np.ones(30, bool), h, m)
-    assert met["exact"].all() and met["valid"].all()
+    assert met["exact"].all() and met["valid"].all() and met["cyclic"].all()
     np.testing.assert_allclose(met["coverage"], 1.0, rtol=1e-13)
+    # the same polygons started one vertex later: not exact, but the hull up to its start
+    rot = h.copy()
+    for b in range(30):
+        rot[b, :m[b]] = np.roll(h[b, :m[b]], -1)
+    met = pt.hull_metrics(P, rot, m, np.ones(30, bool), h, m)
+    assert not met["exact"].any() and met["cyclic"].all()
+    # dropping the last vertex: valid (a convex sub-polygon), neither exact nor cyclic, coverage < 1
+    met = pt.hull_metrics(P, np.where(np.arange(12) < (m - 1)[:, None], h, -1), m - 1, np.ones(30, bool), h, m)
+    assert met["valid"].all() and not met["cyclic"].any() and np.all(met["coverage"] < 1)
 
 
 def test_decode_closes_with_distinct_vertices():

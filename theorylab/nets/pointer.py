@@ -549,9 +549,10 @@ def polygon_valid(points, seq, length, closed=None, *, atol: float = 1e-9) -> np
 
 
 def hull_metrics(points, seq, length, closed, hull, hull_len) -> dict[str, np.ndarray]:
-    r"""Per point set: ``exact`` (the output equals the true hull sequence), ``valid``
-    (:func:`polygon_valid`), ``coverage`` (output area / hull area on valid outputs, NaN
-    on invalid ones)."""
+    r"""Per point set: ``exact`` (the output equals the true hull sequence), ``cyclic``
+    (the output is the hull traversed counter-clockwise from another start: valid with the
+    hull's vertex set), ``valid`` (:func:`polygon_valid`), ``coverage`` (output area / hull
+    area on valid outputs, NaN on invalid ones)."""
     P = _points(points)
     s, m = _seq(seq, length, P.shape[:2])
     h, mh = _seq(hull, hull_len, P.shape[:2])
@@ -562,7 +563,10 @@ def hull_metrics(points, seq, length, closed, hull, hull_len) -> dict[str, np.nd
     area = polygon_area(P, s, m)
     hull_area = polygon_area(P, h, mh)
     cov = np.where(valid, area / hull_area, np.nan)
-    return {"exact": exact, "valid": valid, "coverage": cov}
+    hlive = np.arange(n)[None, :] < mh[:, None]
+    same_set = (m == mh) & np.all(np.sort(np.where(live, s, n), axis=1) == np.sort(np.where(hlive, h, n), axis=1),
+                                  axis=1)
+    return {"exact": exact, "cyclic": valid & same_set, "valid": valid, "coverage": cov}
 
 
 def train_hull(net: PointerNet, theta0, *, n_steps: int, batch: int, n_min: int, n_max: int, lr: float,
