@@ -96,17 +96,19 @@ def class_incremental_blobs(*, n_runs: int, n_classes: int = 10, n_tasks: int = 
     stream, the non-incremental reference).
     """
     V.generator("rng", rng)
-    S = V.positive_int("n_runs", n_runs)
-    C = V.positive_int("n_classes", n_classes)
-    T = V.positive_int("n_tasks", n_tasks)
+    S = V.count("n_runs", n_runs)
+    C = V.count("n_classes", n_classes)
+    T = V.count("n_tasks", n_tasks)
     if C % T:
         raise ValueError(f"n_classes ({C}) must be a multiple of n_tasks ({T})")
-    D = V.positive_int("dim", dim)
-    n = V.positive_int("n_per_class", n_per_class)
-    nt = V.positive_int("n_test_per_class", n_test_per_class)
+    D = V.count("dim", dim)
+    n = V.count("n_per_class", n_per_class)
+    nt = V.count("n_test_per_class", n_test_per_class)
+    V.elements("n_runs * n_classes * dim", S * C * D)
+    V.elements("n_runs * n_classes * n_per_class * dim", S * C * n * D)
+    V.elements("n_runs * n_classes * n_test_per_class * dim", S * C * nt * D)
     sig = V.nonneg_real("noise", noise)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError("shuffle must be a bool")
+    V.flag("shuffle", shuffle)
     cpt = C // T
     task_of_class = np.arange(C) // cpt
     means = rng.normal(size=(S, C, D))
@@ -130,14 +132,20 @@ def reservoir_update(buf_X, buf_y, n_seen: int, x_new, y_new, *, rng: np.random.
     probability :math:`M/i`. Updates ``buf_X`` (S, M, D) and ``buf_y`` (S, M) in place and
     returns the new count ``n_seen + B``."""
     V.generator("rng", rng)
-    if not (isinstance(buf_X, np.ndarray) and isinstance(buf_y, np.ndarray) and buf_X.ndim == 3
+    if not (isinstance(buf_X, np.ndarray) and buf_X.dtype == np.float64 and buf_X.ndim == 3):
+        raise TypeError("buf_X must be a float64 array (S, M, D), updated in place")
+    if buf_X.size == 0:
+        raise ValueError(f"buf_X must not be empty; got shape {buf_X.shape}")
+    if not (isinstance(buf_y, np.ndarray) and np.issubdtype(buf_y.dtype, np.integer)
             and buf_y.shape == buf_X.shape[:2]):
-        raise TypeError("buf_X must be an (S, M, D) array and buf_y an (S, M) array (updated in place)")
+        raise TypeError(f"buf_y must be an integer array of shape {buf_X.shape[:2]}, updated in place")
+    if not np.all(np.isfinite(buf_X)):
+        raise ValueError("buf_X must be finite")
     S, M, D = buf_X.shape
     xn = V.real_array("x_new", x_new, ndim=3)
-    yn = np.asarray(y_new)
-    if xn.shape[0] != S or xn.shape[2] != D or yn.shape != xn.shape[:2]:
-        raise ValueError(f"x_new must be ({S}, B, {D}) and y_new (S, B)")
+    if xn.shape[0] != S or xn.shape[2] != D:
+        raise ValueError(f"x_new must have shape ({S}, B, {D})")
+    yn = V.int_array("y_new", y_new, shape=xn.shape[:2])
     i = V.integer("n_seen", n_seen, 0)
     rows = np.arange(S)
     for b in range(xn.shape[1]):
@@ -266,8 +274,8 @@ class ContinualMLP:
         yy = np.asarray(y)
         if yy.shape != x.shape[:2] or not np.issubdtype(yy.dtype, np.integer):
             raise ValueError(f"y must be an integer array of shape {x.shape[:2]}")
-        if not np.all(m[yy]):
-            raise ValueError("every label must be a seen class")
+        if np.any(yy < 0) or np.any(yy >= self.n_classes) or not np.all(m[yy]):
+            raise ValueError("every label in y must be a seen class (seen[y] must be True)")
         pre = np.einsum("shd,sbd->sbh", W1, x) + b1[:, None, :]
         act = pre.real > 0
         h = pre * act
@@ -313,13 +321,15 @@ def train_online(net: ContinualMLP, theta0, stream: Stream, *, method: str, buff
 
     Returns the final ``theta`` (S, P).
     """
+    V.instance("net", net, ContinualMLP)
     V.choice("method", method, ("er", "uer", "sgd"))
     V.generator("rng", rng)
-    if not isinstance(stream, Stream):
-        raise TypeError("stream must be a Stream (from class_incremental_blobs)")
-    M = V.positive_int("buffer_size", buffer_size)
-    Bc = V.positive_int("batch", batch)
-    Br = V.positive_int("replay_batch", replay_batch)
+    V.instance("stream", stream, Stream, hint="from class_incremental_blobs")
+    M = V.count("buffer_size", buffer_size)
+    Bc = V.count("batch", batch)
+    Br = V.count("replay_batch", replay_batch)
+    V.elements("n_runs * buffer_size * dim", stream.X.shape[0] * M * stream.X.shape[2])
+    V.elements("n_runs * replay_batch * hidden", stream.X.shape[0] * Br * max(net.hidden, stream.X.shape[2]))
     rate = V.positive_real("lr", lr)
     theta = V.real_array("theta0", theta0, ndim=2, last=net.n_params).copy()
     S, N, D = stream.X.shape
@@ -352,6 +362,8 @@ def evaluate(net: ContinualMLP, theta, stream: Stream) -> dict[str, np.ndarray]:
     classes), ``w_norm`` (S, C), ``w_norm_old`` / ``w_norm_new`` (mean head-row norm of the
     earlier tasks' classes / the last task's), and the predicted-class histograms ``hist`` /
     ``hist_cos`` (S, C)."""
+    V.instance("net", net, ContinualMLP)
+    V.instance("stream", stream, Stream, hint="from class_incremental_blobs")
     d = net.decompose(theta, stream.X_test)
     pred = d["logits"].argmax(-1)
     pred_cos = d["cos"].argmax(-1)

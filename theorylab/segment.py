@@ -110,9 +110,11 @@ def segment_cost(x, a, b) -> np.ndarray:
     X = _seq("x", x)
     S1, S2 = prefix_sums(X - X.mean(axis=0))
     T = S1.shape[0] - 1
-    A, B = np.broadcast_arrays(np.asarray(a), np.asarray(b))
-    if not (np.issubdtype(A.dtype, np.integer) and np.issubdtype(B.dtype, np.integer)):
-        raise TypeError("a and b must be integer arrays")
+    A0, B0 = V.int_array("a", a), V.int_array("b", b)
+    try:
+        A, B = np.broadcast_arrays(A0, B0)
+    except ValueError:
+        raise ValueError(f"a {A0.shape} and b {B0.shape} must broadcast to a common shape") from None
     if np.any(A < 0) or np.any(B > T) or np.any(B - A < 1):
         raise ValueError(f"segments must satisfy 0 <= a < b <= T = {T}")
     return _cost(S1, S2, A, B)
@@ -200,14 +202,15 @@ def random_bounds(T: int, n_segments: int, *, min_size: int = 1, n_draws: int = 
     bars: :math:`K - 1` distinct cut positions among :math:`T - K m + K - 1`). Returns
     ``(n_draws, K + 1)`` bounds."""
     V.generator("rng", rng)
-    T = V.positive_int("T", T)
-    K = V.positive_int("n_segments", n_segments)
-    m = V.positive_int("min_size", min_size)
-    R = V.positive_int("n_draws", n_draws)
+    T = V.count("T", T)
+    K = V.count("n_segments", n_segments)
+    m = V.count("min_size", min_size)
+    R = V.count("n_draws", n_draws)
     slack = T - K * m
     if slack < 0:
         raise ValueError(f"n_segments * min_size = {K * m} exceeds T = {T}")
     pool = slack + K - 1
+    V.elements("n_draws * (T - n_segments * min_size + n_segments)", R * (pool + K + 1))
     keys = rng.random((R, pool)) if pool > 0 else np.zeros((R, 0))
     cuts = np.sort(np.argsort(keys, axis=1)[:, :K - 1], axis=1)   # K-1 distinct "bars"
     extra = cuts - np.arange(K - 1)[None, :]                      # stars before each bar
@@ -217,25 +220,30 @@ def random_bounds(T: int, n_segments: int, *, min_size: int = 1, n_draws: int = 
 
 def bounds_to_labels(bounds, T: int | None = None) -> np.ndarray:
     """Frame labels 0..K-1 from bounds :math:`0 = t_0 < \\dots < t_K = T` (``(K + 1,)``)."""
-    b = np.asarray(bounds)
-    if b.ndim != 1 or b.size < 2 or not np.issubdtype(b.dtype, np.integer) or b[0] != 0 or np.any(np.diff(b) < 1):
-        raise ValueError("bounds must be increasing integers starting at 0")
-    if T is not None and b[-1] != T:
-        raise ValueError(f"bounds must end at T = {T}; got {b[-1]}")
+    return _labels(bounds, T, "bounds")
+
+
+def _labels(bounds, T, name):
+    b = V.int_array(name, bounds, ndim=1)
+    if b.size < 2 or b[0] != 0 or np.any(np.diff(b) < 1):
+        raise ValueError(f"{name} must be increasing integers starting at 0; got {b.tolist()[:8]}")
+    if T is not None and b[-1] != V.count("T", T):
+        raise ValueError(f"{name} must end at T = {T}; got {b[-1]}")
+    V.elements(f"{name}[-1] (frames)", int(b[-1]))
     return np.repeat(np.arange(b.size - 1), np.diff(b))
 
 
 def jaccard_labels(pred, true, n_steps: int) -> float:
     r"""Mean over steps :math:`k` of :math:`|P_k \cap T_k| / |P_k \cup T_k|` for frame labels
     ``pred``, ``true`` (T,) in ``0..n_steps-1`` (a step absent from both counts as 1)."""
-    p, t = np.asarray(pred), np.asarray(true)
-    K = V.positive_int("n_steps", n_steps)
-    if p.shape != t.shape or p.ndim != 1:
-        raise ValueError(f"pred and true must be 1-D label arrays of equal length; got {p.shape}, {t.shape}")
-    if not (np.issubdtype(p.dtype, np.integer) and np.issubdtype(t.dtype, np.integer)):
-        raise TypeError("pred and true must be integer labels")
+    p = V.int_array("pred", pred, ndim=1, nonempty=True)
+    t = V.int_array("true", true, ndim=1, nonempty=True)
+    K = V.count("n_steps", n_steps)
+    if p.shape != t.shape:
+        raise ValueError(f"pred and true must have equal lengths; got {p.shape}, {t.shape}")
+    V.elements("n_steps * len(pred)", K * p.size)
     if np.any((p < 0) | (p >= K)) or np.any((t < 0) | (t >= K)):
-        raise ValueError(f"labels must lie in [0, {K})")
+        raise ValueError(f"pred and true must hold labels in [0, n_steps = {K})")
     k = np.arange(K)[:, None]
     inter = ((p == k) & (t == k)).sum(axis=1)
     union = ((p == k) | (t == k)).sum(axis=1)
@@ -244,10 +252,11 @@ def jaccard_labels(pred, true, n_steps: int) -> float:
 
 def jaccard_segments(pred_bounds, true_bounds) -> float:
     """:func:`jaccard_labels` of two splits given by their bounds (same T and K)."""
-    pb, tb = np.asarray(pred_bounds), np.asarray(true_bounds)
+    pb = V.int_array("pred_bounds", pred_bounds, ndim=1, nonempty=True)
+    tb = V.int_array("true_bounds", true_bounds, ndim=1, nonempty=True)
     if pb.shape != tb.shape or pb[-1] != tb[-1]:
         raise ValueError("pred_bounds and true_bounds must have the same K + 1 entries and end at the same T")
-    return jaccard_labels(bounds_to_labels(pb), bounds_to_labels(tb), pb.size - 1)
+    return jaccard_labels(_labels(pb, None, "pred_bounds"), _labels(tb, None, "true_bounds"), pb.size - 1)
 
 
 def zscores(frames, labels, n_steps: int, *, alpha: float = 5.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -266,14 +275,13 @@ def zscores(frames, labels, n_steps: int, *, alpha: float = 5.0) -> tuple[np.nda
     deviations of the normalised features (stored by :func:`fit_steps`).
     """
     F = V.real_array("frames", frames, ndim=2)
-    lab = np.asarray(labels)
-    K = V.positive_int("n_steps", n_steps)
-    if lab.shape != (F.shape[0],) or not np.issubdtype(lab.dtype, np.integer):
-        raise ValueError(f"labels must be ({F.shape[0]},) integers")
+    K = V.count("n_steps", n_steps)
+    lab = V.int_array("labels", labels, shape=(F.shape[0],), low=0, high=K - 1)
+    V.elements("n_steps * frames", K * F.size)
     a = V.nonneg_real("alpha", alpha)
     counts = np.bincount(lab, minlength=K)
-    if counts.size != K or np.any(counts < 1) or (K > 1 and np.any(counts == F.shape[0])):
-        raise ValueError(f"labels must lie in [0, {K}) and every step must have frames inside and outside")
+    if np.any(counts < 1) or np.any(counts == F.shape[0]):
+        raise ValueError(f"labels must cover all n_steps = {K} steps, each with frames inside and outside it")
     Z = (F - F.mean(axis=0)) / np.where(F.std(axis=0) > 0, F.std(axis=0), 1.0)
     onehot = lab[:, None] == np.arange(K)[None, :]            # (N, K)
     n_in = counts[:, None].astype(float)
@@ -363,17 +371,19 @@ def synthetic_step_videos(n_demos: int, *, fractions=(0.15, 0.55, 0.30), frac_ji
     true step bounds), ``step_means`` (K, n_informative), ``informative`` (D,) bool.
     """
     V.generator("rng", rng)
-    N = V.positive_int("n_demos", n_demos)
+    N = V.count("n_demos", n_demos, high=10**5)
     fr = V.real_array("fractions", fractions, ndim=1)
     if np.any(fr <= 0):
         raise ValueError("fractions must be positive")
     fr = fr / fr.sum()
     K = fr.size
     jit = V.nonneg_real("frac_jitter", frac_jitter)
-    lo, hi = (V.positive_int("T_range", t) for t in T_range)
-    if hi < lo or lo < K:
-        raise ValueError(f"T_range must be (lo, hi) with {K} <= lo <= hi")
-    D = V.positive_int("dim", dim)
+    tr = V.int_sequence("T_range", T_range, low=1)
+    if len(tr) != 2 or tr[1] < tr[0] or tr[0] < K:
+        raise ValueError(f"T_range must be (lo, hi) with {K} <= lo <= hi; got {tr}")
+    lo, hi = tr
+    D = V.count("dim", dim)
+    V.elements("n_demos * T_range[1] * dim", N * hi * D)
     ni = V.positive_int("n_informative", n_informative)
     if ni > D:
         raise ValueError(f"n_informative must be <= dim = {D}")

@@ -382,12 +382,9 @@ def hull_teacher_forcing(points, hull, length) -> dict[str, np.ndarray]:
     """
     P = _points(points)
     B, n, _ = P.shape
-    h = np.asarray(hull)
-    m = np.asarray(length)
-    if h.shape != (B, n) or m.shape != (B,) or not np.issubdtype(h.dtype, np.integer):
-        raise ValueError(f"hull must be an int array ({B}, {n}) and length ({B},), as from convex_hull_ccw")
-    if np.any(m < 3) or np.any(m > n):
-        raise ValueError("every hull length must lie in [3, n]")
+    h = V.int_array("hull", hull, shape=(B, n), low=-1, high=n - 1)
+    m = V.int_array("length", length, shape=(B,), low=3, high=n)
+    V.elements("points (B n^2 decisions x 5 features)", B * (int(m.max()) + 1) * n * HULL_FEATURES)
     S = int(m.max()) + 1
     rows = np.arange(B)
     start = h[:, 0]
@@ -491,6 +488,10 @@ def polygon_area(points, seq, length) -> np.ndarray:
     closed polygon ``points[b, seq[b, :length[b]]]`` (positive when counter-clockwise)."""
     P = _points(points)
     s, m = _seq(seq, length, P.shape[:2])
+    return _area(P, s, m)
+
+
+def _area(P, s, m):
     B, n = s.shape
     k = np.arange(n)
     live = k[None, :] < m[:, None]
@@ -502,17 +503,13 @@ def polygon_area(points, seq, length) -> np.ndarray:
     return 0.5 * np.sum(np.where(live, cross, 0.0), axis=1)
 
 
-def _seq(seq, length, shape):
-    s = np.asarray(seq)
-    m = np.asarray(length)
+def _seq(seq, length, shape, names=("seq", "length")):
     B, n = shape
-    if s.shape != (B, n) or not np.issubdtype(s.dtype, np.integer):
-        raise ValueError(f"seq must be an int array of shape ({B}, {n})")
-    if m.shape != (B,) or np.any(m < 0) or np.any(m > n):
-        raise ValueError(f"length must be ({B},) with entries in [0, {n}]")
+    s = V.int_array(names[0], seq, shape=(B, n))
+    m = V.int_array(names[1], length, shape=(B,), low=0, high=n)
     live = np.arange(n)[None, :] < m[:, None]
     if np.any(live & ((s < 0) | (s >= n))):
-        raise ValueError(f"seq entries within length must lie in [0, {n})")
+        raise ValueError(f"{names[0]} entries within {names[1]} must lie in [0, {n})")
     return s, m
 
 
@@ -523,6 +520,7 @@ def polygon_valid(points, seq, length, closed=None, *, atol: float = 1e-9) -> np
     winds twice also turns left everywhere but turns by :math:`4\pi`)."""
     P = _points(points)
     s, m = _seq(seq, length, P.shape[:2])
+    tol = V.real("atol", atol, low=0.0)
     B, n = s.shape
     ok = m >= 3
     if closed is not None:
@@ -539,7 +537,7 @@ def polygon_valid(points, seq, length, closed=None, *, atol: float = 1e-9) -> np
     cross = e1[..., 0] * e2[..., 1] - e1[..., 1] * e2[..., 0]
     dot = (e1 * e2).sum(-1)
     turn = np.arctan2(cross, dot)
-    ok &= np.all(np.where(live, cross > atol, True), axis=1)
+    ok &= np.all(np.where(live, cross > tol, True), axis=1)
     total = np.sum(np.where(live, turn, 0.0), axis=1)
     ok &= np.abs(total - 2 * np.pi) < 1e-6
     filler = n + np.arange(n)[None, :]                       # distinct values outside [0, n)
@@ -555,13 +553,13 @@ def hull_metrics(points, seq, length, closed, hull, hull_len) -> dict[str, np.nd
     area on valid outputs, NaN on invalid ones)."""
     P = _points(points)
     s, m = _seq(seq, length, P.shape[:2])
-    h, mh = _seq(hull, hull_len, P.shape[:2])
+    h, mh = _seq(hull, hull_len, P.shape[:2], names=("hull", "hull_len"))
     n = P.shape[1]
     live = np.arange(n)[None, :] < m[:, None]
     exact = (m == mh) & np.all(np.where(live, s == h, True), axis=1)
     valid = polygon_valid(P, s, m, closed)
-    area = polygon_area(P, s, m)
-    hull_area = polygon_area(P, h, mh)
+    area = _area(P, s, m)
+    hull_area = _area(P, h, mh)
     cov = np.where(valid, area / hull_area, np.nan)
     hlive = np.arange(n)[None, :] < mh[:, None]
     same_set = (m == mh) & np.all(np.sort(np.where(live, s, n), axis=1) == np.sort(np.where(hlive, h, n), axis=1),
@@ -582,11 +580,15 @@ def train_hull(net: PointerNet, theta0, *, n_steps: int, batch: int, n_min: int,
     """
     from .. import optim
 
+    V.instance("net", net, PointerNet)
     V.generator("rng", rng)
-    T = V.positive_int("n_steps", n_steps)
-    Bn = V.positive_int("batch", batch)
-    lo = V.positive_int("n_min", n_min, low=3)
-    hi = V.positive_int("n_max", n_max, low=lo)
+    T = V.count("n_steps", n_steps, high=10**6)
+    Bn = V.count("batch", batch, high=10**6)
+    lo = V.count("n_min", n_min, low=3, high=10**5)
+    hi = V.count("n_max", n_max, low=3, high=10**5)
+    if hi < lo:
+        raise ValueError(f"n_min ({lo}) must be <= n_max ({hi})")
+    V.elements("batch * n_max^2 (teacher-forced keys)", Bn * (hi + 1) * hi * HULL_FEATURES)
     rate = V.positive_real("lr", lr)
     theta = V.real_array("theta0", theta0, ndim=1, last=net.n_params).copy()
     state = optim.adam_init(theta)

@@ -80,6 +80,14 @@ def _inside(a, lo=LOG_SIG_MIN, hi=LOG_SIG_MAX):
     return ((a.real > lo) & (a.real < hi)).astype(float)
 
 
+def _meta_prior(w, R: int) -> np.ndarray:
+    """``w`` (a scalar or one meta-prior per run) as an (R,) array of values >= 0."""
+    ww = V.array("w", w, ndim=(0, 1), low=0.0)
+    if ww.ndim == 1 and ww.size not in (1, R):
+        raise ValueError(f"w must be a scalar or hold one meta-prior per run ({R}); got shape {ww.shape}")
+    return np.broadcast_to(ww.reshape(-1) if ww.ndim else ww, (R,)).astype(float)
+
+
 def gaussian_kl(mu_q, log_sig_q, mu_p, log_sig_p) -> np.ndarray:
     r"""Closed-form :math:`\mathrm{KL}(N(\mu_q, \sigma_q^2) \Vert N(\mu_p, \sigma_p^2))` summed
     over the last axis (diagonal Gaussians), broadcasting over the leading axes.
@@ -89,7 +97,16 @@ def gaussian_kl(mu_q, log_sig_q, mu_p, log_sig_p) -> np.ndarray:
     >>> float(gaussian_kl(np.array([1.0]), np.array([0.0]), np.array([0.0]), np.array([0.0])))
     0.5
     """
-    mq, lq, mp, lp = (np.asarray(a) for a in (mu_q, log_sig_q, mu_p, log_sig_p))
+    names = ("mu_q", "log_sig_q", "mu_p", "log_sig_p")
+    mq, lq, mp, lp = (V.array(nm, a, nonempty=True, ndim=(1, 2, 3, 4, 5))
+                      for nm, a in zip(names, (mu_q, log_sig_q, mu_p, log_sig_p)))
+    try:
+        np.broadcast_shapes(mq.shape, lq.shape, mp.shape, lp.shape)
+    except ValueError:
+        raise ValueError(f"mu_q, log_sig_q, mu_p, log_sig_p must broadcast; got shapes "
+                         f"{mq.shape}, {lq.shape}, {mp.shape}, {lp.shape}") from None
+    if max(np.abs(lq).max(), np.abs(lp).max()) > 300:
+        raise ValueError("log_sig_q and log_sig_p must lie in [-300, 300] (exp would overflow)")
     return np.sum(lp - lq + (np.exp(2 * lq) + (mq - mp) ** 2) / (2 * np.exp(2 * lp)) - 0.5, axis=-1)
 
 
@@ -178,10 +195,7 @@ class PVRNN:
         e = V.real_array("eps", eps, ndim=4)
         if e.shape != (R, N, T, self.z_dim):
             raise ValueError(f"eps must have shape {(R, N, T, self.z_dim)}; got {e.shape}")
-        ww = V.real_array("w", w, ndim=(0, 1))
-        ww = np.broadcast_to(ww, (R,)).astype(float)
-        if np.any(ww < 0):
-            raise ValueError("w (the meta-prior) must be >= 0")
+        ww = _meta_prior(w, R)
         D = self.d_dim
         h = np.zeros((R, N, D)) if h0 is None else V.real_array("h0", h0, ndim=3, allow_complex=True)
         if h.shape != (R, N, D):
@@ -312,8 +326,12 @@ class PVRNN:
         Returns ``y`` (R, M, T, x_dim), ``sigma_p`` (R, M, T, Z), ``h`` and ``d`` at the end."""
         P = self.unpack(theta)
         R = P["Wdd"].shape[0]
-        M = V.positive_int("n_samples", n_samples)
-        T = V.positive_int("T", T)
+        M = V.count("n_samples", n_samples)
+        T = V.count("T", T, high=10**6)
+        V.elements("runs * n_samples * T * x_dim", R * M * T * max(self.x_dim, self.z_dim))
+        V.elements("runs * n_samples * d_dim", R * M * self.d_dim)
+        V.flag("unit_first", unit_first)
+        V.flag("mean", mean)
         if not mean:
             V.generator("rng", rng)
         Z, D, keep = self.z_dim, self.d_dim, 1.0 - 1.0 / self.tau
@@ -346,17 +364,18 @@ class PVRNN:
         from .. import optim
 
         V.generator("rng", rng)
-        n = V.positive_int("n_iters", n_iters)
+        n = V.count("n_iters", n_iters, high=10**6)
         rate = V.positive_real("lr", lr)
         rate_A = rate if lr_A is None else V.positive_real("lr_A", lr_A)
         theta = V.real_array("theta0", theta0, ndim=2, last=self.n_params).copy()
         R = theta.shape[0]
+        V.elements("n_iters * runs", n * R)
         x = V.real_array("X", X, ndim=3, last=self.x_dim)
         N, T = x.shape[:2]
         A = np.zeros((R, N, T, 2 * self.z_dim))
         st_t, st_a = optim.adam_init(theta), optim.adam_init(A)
         hist = np.empty((n, R))
-        ww = np.broadcast_to(np.asarray(w, dtype=float), (R,))
+        ww = _meta_prior(w, R)
         for i in range(n):
             eps = rng.standard_normal((R, N, T, self.z_dim))
             hist[i], gt, ga = self.loss_and_grad(theta, A, x, eps=eps, w=ww)
@@ -392,9 +411,9 @@ class PVRNN:
         if s.ndim != 1 or not np.issubdtype(s.dtype, np.integer) or np.any(np.diff(s) <= 0) or s[0] < W \
                 or s[-1] + H > T:
             raise ValueError(f"starts must be increasing ints with starts[0] >= window and starts[-1] + horizon <= {T}")
-        n = V.positive_int("n_iters", n_iters)
+        n = V.count("n_iters", n_iters, high=10**6)
         rate = V.positive_real("lr", lr)
-        ww = np.broadcast_to(np.asarray(w, dtype=float), (R,))
+        ww = _meta_prior(w, R)
         Z = self.z_dim
         h = np.zeros((R, N, self.d_dim))
         t_prev = 0
@@ -429,11 +448,12 @@ def switching_sinusoids(n_seqs: int, T: int, *, periods=(12, 20), p_switch: floa
     Observation noise :math:`N(0, \text{noise}^2)`. Returns ``X`` (n_seqs, T, 2) and the
     primitive index of every step (n_seqs, T)."""
     V.generator("rng", rng)
-    n = V.positive_int("n_seqs", n_seqs)
-    T = V.positive_int("T", T)
-    per = [V.positive_int("periods", p, low=2) for p in periods]
+    n = V.count("n_seqs", n_seqs)
+    T = V.count("T", T)
+    V.elements("n_seqs * T * 2", n * T * 2)
+    per = V.int_sequence("periods", periods, low=2, high=10**6)
     if len(per) != 2:
-        raise ValueError("periods must hold two periods")
+        raise ValueError(f"periods must hold two periods; got {per}")
     ps = V.unit_interval("p_switch", p_switch, closed_right=True)
     amp = V.positive_real("amplitude", amplitude)
     sig = V.nonneg_real("noise", noise)
