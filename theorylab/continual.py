@@ -202,7 +202,8 @@ class ContinualMLP:
 
     def pack(self, W1, b1, W) -> np.ndarray:
         S = np.shape(W1)[0]
-        return np.concatenate([np.reshape(W1, (S, -1)), np.reshape(b1, (S, -1)), np.reshape(W, (S, -1))], axis=1)
+        return np.concatenate([np.reshape(W1, (S, -1)), np.reshape(b1, (S, -1)), np.reshape(W, (S, -1))],
+                              axis=1)
 
     def init(self, *, n_runs: int, rng: np.random.Generator, head_scale: float = 1.0) -> np.ndarray:
         r"""He-normal :math:`W_1` (variance 2/D), :math:`b_1 = 0`, head rows

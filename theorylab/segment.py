@@ -214,7 +214,8 @@ def random_bounds(T: int, n_segments: int, *, min_size: int = 1, n_draws: int = 
     keys = rng.random((R, pool)) if pool > 0 else np.zeros((R, 0))
     cuts = np.sort(np.argsort(keys, axis=1)[:, :K - 1], axis=1)   # K-1 distinct "bars"
     extra = cuts - np.arange(K - 1)[None, :]                      # stars before each bar
-    lengths = np.diff(np.concatenate([np.zeros((R, 1), int), extra, np.full((R, 1), slack)], axis=1), axis=1) + m
+    marks = np.concatenate([np.zeros((R, 1), int), extra, np.full((R, 1), slack)], axis=1)
+    lengths = np.diff(marks, axis=1) + m
     return np.concatenate([np.zeros((R, 1), int), np.cumsum(lengths, axis=1)], axis=1)
 
 

@@ -169,7 +169,8 @@ class PointerNet:
         K = V.real_array("keys", keys, ndim=3, last=self.n_features, allow_complex=True)
         Qy = V.real_array("query", query, ndim=2, last=self.n_query, allow_complex=True)
         if Qy.shape[0] != K.shape[0]:
-            raise ValueError(f"query must have {K.shape[0]} rows (one per decision of keys); got {Qy.shape[0]}")
+            raise ValueError(f"query must have {K.shape[0]} rows (one per decision of keys); "
+                             f"got {Qy.shape[0]}")
         if mask is None:
             M = np.ones(K.shape[:2], bool)
         else:
@@ -562,8 +563,9 @@ def hull_metrics(points, seq, length, closed, hull, hull_len) -> dict[str, np.nd
     hull_area = _area(P, h, mh)
     cov = np.where(valid, area / hull_area, np.nan)
     hlive = np.arange(n)[None, :] < mh[:, None]
-    same_set = (m == mh) & np.all(np.sort(np.where(live, s, n), axis=1) == np.sort(np.where(hlive, h, n), axis=1),
-                                  axis=1)
+    srt_out = np.sort(np.where(live, s, n), axis=1)
+    srt_hull = np.sort(np.where(hlive, h, n), axis=1)
+    same_set = (m == mh) & np.all(srt_out == srt_hull, axis=1)
     return {"exact": exact, "cyclic": valid & same_set, "valid": valid, "coverage": cov}
 
 

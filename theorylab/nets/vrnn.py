@@ -410,7 +410,8 @@ class PVRNN:
         s = np.asarray(starts)
         if s.ndim != 1 or not np.issubdtype(s.dtype, np.integer) or np.any(np.diff(s) <= 0) or s[0] < W \
                 or s[-1] + H > T:
-            raise ValueError(f"starts must be increasing ints with starts[0] >= window and starts[-1] + horizon <= {T}")
+            raise ValueError(f"starts must be increasing ints with starts[0] >= window and "
+                             f"starts[-1] + horizon <= {T}")
         n = V.count("n_iters", n_iters, high=10**6)
         rate = V.positive_real("lr", lr)
         ww = _meta_prior(w, R)
@@ -440,8 +441,9 @@ class PVRNN:
         return {"pred": np.stack(preds, axis=2), "target": np.stack(targs, axis=2)}
 
 
-def switching_sinusoids(n_seqs: int, T: int, *, periods=(12, 20), p_switch: float = 0.3, amplitude: float = 0.8,
-                        noise: float = 0.02, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def switching_sinusoids(n_seqs: int, T: int, *, periods=(12, 20), p_switch: float = 0.3,
+                        amplitude: float = 0.8, noise: float = 0.02,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     r"""A probabilistic finite-state switcher between circular primitives: each primitive
     traces one cycle of :math:`a(\sin\phi, \cos\phi)` with period ``periods[k]``; at every
     cycle boundary the next primitive is the other one with probability ``p_switch``.
