@@ -592,3 +592,22 @@ def _no_strings(name: str, a: Any) -> None:
         return
     if kind in "US":
         raise TypeError(f"{name} must be an array of real numbers; got strings ({_show(a)})")
+
+
+def path_like(name: str, v: Any, *, exists: str | None = None):
+    """``v`` as a :class:`pathlib.Path`: a ``str`` or ``os.PathLike`` (a ``TypeError``
+    otherwise). ``exists="file"`` or ``"dir"`` also requires an existing file or folder
+    (a ``ValueError`` naming the path otherwise)."""
+    import os
+    from pathlib import Path
+
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike); got {_kind(v)} {_show(v)}")
+    p = Path(v)
+    if not str(v).strip():
+        raise ValueError(f"{name} must be a non-empty path")
+    if exists == "file" and not p.is_file():
+        raise ValueError(f"{name} must be an existing file; got {str(p)!r}")
+    if exists == "dir" and not p.is_dir():
+        raise ValueError(f"{name} must be an existing folder; got {str(p)!r}")
+    return p
