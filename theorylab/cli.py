@@ -6,6 +6,8 @@
     theorylab run <slug> [--profile full]  execute one notebook, print its claims
     theorylab book [--profile full]        execute all notebooks, render _build/html
     theorylab ledger [--json]              every ledger record (table or JSON array)
+    theorylab record [slug ...]            run notebooks at the full profile, keep the results
+                                           in results/full/<slug>.json (skips fresh ones)
     theorylab cache [--clear]              the on-disk cache of sweep runs
 
 Exit status: 0 when every claim has its expected verdict; 1 when a claim that should
@@ -227,6 +229,51 @@ def cmd_book(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from . import results
+
+    prof = config.profile(args.profile or "full").name
+    jobs = runner.discover()
+    if args.slugs:
+        by_slug = {j.slug: j for j in jobs}
+        chosen = []
+        for slug in args.slugs:
+            paper = registry.get(slug)  # an unknown slug: UnknownPaper, with suggestions
+            if slug not in by_slug:
+                print(_no_notebook(paper), file=sys.stderr)
+                return 2
+            chosen.append(by_slug[slug])
+        jobs = chosen
+    if args.status:
+        rows = []
+        for p in results.plan(jobs, prof):
+            r = p.result or {}
+            when = f"{r.get('date', '')[:10]} {str(r.get('commit') or '')[:8]}".strip()
+            secs = f"{r['seconds']:.0f}" if r else ""
+            rows.append([f"{p.job.part}/{p.job.slug}", p.state, when, secs, p.why])
+        print(_table(rows, ["notebook", "recorded result", "date commit", "seconds", "why"], wrap=(4,),
+                     wide=args.wide))
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r[1]] = counts.get(r[1], 0) + 1
+        print("\n" + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) +
+              f" (profile {prof!r}, {results.results_dir(prof)})")
+        return 0
+    print(f"theorylab record: {len(jobs)} notebook(s) at profile {prof!r} -> {results.results_dir(prof)}",
+          file=sys.stderr)
+    recorded = results.record(jobs, profile=prof, jobs_parallel=args.jobs, timeout=args.timeout,
+                              force=args.force, scheduler=args.scheduler)
+    bad = 0
+    for data in recorded:
+        unexpected = [r["claim"] for r in data["records"] if claims.is_unexpected(r)]
+        if not data["ok"] or unexpected:
+            bad += 1
+            what = data["error"] or "unexpected verdicts: " + ", ".join(unexpected)
+            print(f"{data['part']}/{data['slug']} at {prof}: {what}", file=sys.stderr)
+    print(_summary_line([r for d in recorded for r in d["records"]]))
+    return 1 if bad else 0
+
+
 def cmd_cache(args: argparse.Namespace) -> int:
     from . import sweep
 
@@ -276,6 +323,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--slug", default=None, help="only this paper")
     s.add_argument("--wide", **wide)
     s.set_defaults(func=cmd_ledger)
+
+    s = sub.add_parser("record", help="run notebooks at the full profile and keep their ledgers in "
+                                      "results/<profile>/ (committed; shown in the book beside quick)")
+    s.add_argument("slugs", nargs="*", metavar="slug", help="notebooks to record (default: all)")
+    s.add_argument("--profile", type=_profile_arg, default=None, help="full (default) or quick")
+    s.add_argument("--jobs", "-j", type=jobs, default=2, help="notebooks executed in parallel (default 2)")
+    s.add_argument("--timeout", type=seconds, default=4 * 3600, help="per-cell timeout in seconds (> 0)")
+    s.add_argument("--force", action="store_true", help="re-run notebooks whose recorded result is fresh")
+    s.add_argument("--status", action="store_true", help="show which recorded results are fresh, stale, "
+                                                           "failed or missing; run nothing")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="a Dask scheduler (tcp://host:8786): one notebook per task; the workers must "
+                        "see the repository at the same path")
+    s.add_argument("--wide", **wide)
+    s.set_defaults(func=cmd_record)
+
     s = sub.add_parser("cache", help="show or clear the on-disk cache of sweep runs")
     s.add_argument("--clear", action="store_true", help="delete every cached run")
     s.set_defaults(func=cmd_cache)

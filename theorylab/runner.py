@@ -42,6 +42,8 @@ __all__ = [
     "is_notebook",
     "discover",
     "execute",
+    "cached_notebook",
+    "store_executed",
     "write_generated_pages",
     "build_html",
 ]
@@ -128,6 +130,54 @@ def _is_cached(path: Path, profile: str) -> bool:
         return False
 
 
+def cached_notebook(path: Path, profile: str, cache: Path | None = None):
+    """The executed notebook of ``path``'s current code from an execution cache (default:
+    this build's, ``_build/.jupyter_cache/<profile>``), or ``None``."""
+    try:
+        from jupyter_cache import get_cache
+    except ImportError:  # pragma: no cover
+        return None
+    folder = Path(cache) if cache is not None else _cache_dir(profile)
+    if not folder.exists():
+        return None
+    try:
+        c = get_cache(str(folder))
+        rec = c.match_cache_notebook(_read_notebook(path))
+        return c.get_cache_bundle(rec.pk).nb
+    except KeyError:
+        return None
+    except Exception:  # pragma: no cover - a corrupt cache is just a miss
+        return None
+
+
+def store_executed(nb, path: Path, profile: str, *, seconds: float | None = None) -> bool:
+    """Put an executed notebook into this build's execution cache, so the HTML build
+    shows it instead of executing ``path`` again. ``nb`` may come from another reader
+    (jupytext, nbmake): its code cells must match ``path``'s, and their outputs are
+    carried over to the notebook as Jupyter Book reads it. Returns whether it was stored."""
+    try:
+        from jupyter_cache import get_cache
+        from jupyter_cache.base import CacheBundleIn
+    except ImportError:  # pragma: no cover
+        return False
+    target = _read_notebook(path)
+    mine = [c for c in target.cells if c.cell_type == "code"]
+    theirs = [c for c in nb.cells if c.cell_type == "code"]
+    if len(mine) != len(theirs) or any(a.source.strip() != b.source.strip() for a, b in zip(mine, theirs)):
+        return False
+    for a, b in zip(mine, theirs):
+        a.outputs = b.get("outputs", [])
+        a.execution_count = b.get("execution_count")
+    try:
+        cache = get_cache(str(_cache_dir(profile)))
+        data = {"execution_seconds": seconds} if seconds is not None else {}
+        cache.cache_notebook_bundle(CacheBundleIn(target, str(path), data=data), check_validity=False,
+                                    overwrite=True)
+    except Exception:  # pragma: no cover - the HTML build will execute instead
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def _environ(**values: str):
     """Set environment variables for the duration of a block (kernels inherit them)."""
@@ -156,12 +206,23 @@ def _kernel_config(socket_dir: str):
     return cfg
 
 
+def _kernel_quiet() -> dict[str, str]:
+    """Environment of the kernels the runner and the book build start.
+
+    A progress bar inside an executed notebook (theorylab.sweep's tqdm) is stderr on the
+    page, not progress anyone sees (``theorylab run`` shows its own bar over the cells),
+    and tqdm.auto warns that ipywidgets is missing; the book build turns stderr into
+    warnings, which are errors, so either fails ``make book``. Neither affects a result."""
+    warn = ",".join(w for w in (os.environ.get("PYTHONWARNINGS", ""), "ignore:IProgress not found") if w)
+    return {"TQDM_DISABLE": "1", "PYTHONWARNINGS": warn}
+
+
 def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
                  blas_threads: int | None = None, cell_progress: bool = False) -> RunResult:
     """Execute one notebook (in a worker process, or in-process for a single ``run``,
     then with a progress bar over its code cells when ``cell_progress``)."""
     env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root,
-           "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
+           "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg"), **_kernel_quiet()}
     if blas_threads is not None:  # the kernel inherits this environment
         env.update({v: str(blas_threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
     with _environ(**env):  # paths, the profile and the kernel's environment all follow it
@@ -203,17 +264,7 @@ def _execute_in_env(job: NotebookJob, profile: str, timeout: int, cell_progress:
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     if not error:
-        try:
-            from jupyter_cache import get_cache
-            from jupyter_cache.base import CacheBundleIn
-
-            cache = get_cache(str(_cache_dir(profile)))
-            cache.cache_notebook_bundle(
-                CacheBundleIn(nb, str(job.path), data={"execution_seconds": seconds}),
-                check_validity=False, overwrite=True,
-            )
-        except Exception:  # pragma: no cover - the HTML build will execute instead
-            pass
+        store_executed(nb, job.path, profile, seconds=seconds)
     ledger_file = config.ledger_dir() / f"{job.slug}.json"
     records = claims.load_records(ledger_file) if ledger_file.exists() else []
     return RunResult(slug=job.slug, part=job.part, ok=not error, seconds=seconds, error=error, records=records)
@@ -271,13 +322,18 @@ def execute(
     force: bool = False,
     echo: Callable[[str], None] | None = None,
     cell_progress: bool = False,
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Execute notebooks (skipping unchanged, already-executed ones unless ``force``).
 
     Several notebooks run in ``jobs_parallel`` worker processes with a progress bar
     that advances per notebook; a single notebook runs in this process, with a progress
-    bar over its code cells when ``cell_progress``. Returns one :class:`RunResult` per
-    notebook, in the input order.
+    bar over its code cells when ``cell_progress``. ``on_result`` is called (in this
+    process) with each executed notebook's result the moment it finishes — how
+    ``theorylab record`` writes a result file per notebook, so an interrupted run keeps
+    what finished. On ``KeyboardInterrupt`` the notebooks not yet started are cancelled,
+    the running ones stopped, and the interrupt is re-raised. Returns one
+    :class:`RunResult` per notebook, in the input order.
     """
     prof = config.profile(profile).name
     jobs = list(jobs)
@@ -307,10 +363,13 @@ def execute(
         _write_status(res, prof)
         results[job.slug] = res
         echo(_result_line(res))
+        if on_result is not None:
+            on_result(res)
         todo = []
     bar = _progress(len(todo), f"executing ({prof})") if todo else None
     if todo:
-        with ProcessPoolExecutor(max_workers=min(jobs_parallel, len(todo))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs_parallel, len(todo)))
+        try:
             # several notebooks at once: one BLAS thread each, so they do not oversubscribe
             blas = 1 if min(jobs_parallel, len(todo)) > 1 else None
             futs = {pool.submit(_execute_one, j, prof, timeout, root, blas): j for j in todo}
@@ -328,9 +387,26 @@ def execute(
                     bar.update(1)
                 else:
                     echo(line)
+                if on_result is not None:
+                    on_result(res)
+        except KeyboardInterrupt:
+            _stop_pool(pool)
+            if bar is not None:
+                bar.close()
+            echo(f"interrupted: {len(results)} of {len(jobs)} notebooks finished")
+            raise
+        pool.shutdown(wait=True)
         if bar is not None:
             bar.close()
     return [results[j.slug] for j in jobs]
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued notebooks and stop the workers (and so their kernels) now."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list(getattr(pool, "_processes", {}).values()):  # no public API for this
+        with contextlib.suppress(Exception):
+            proc.terminate()
 
 
 # --------------------------------------------------------------------------- #
@@ -376,9 +452,75 @@ def _grades_cell(recs: list[dict[str, Any]]) -> str:
     return ", ".join(parts) or "—"
 
 
-def ledger_markdown(rows: list[dict[str, Any]]) -> str:
+def _recorded_cell(res: dict[str, Any] | None, fresh: dict[str, Any] | None) -> str:
+    """The "full profile (recorded)" cell of a paper: its status at full, the evidence
+    (date, commit, wall time) and a stale marker when the code changed since."""
+    if res is None:
+        return '<span class="tl-verdict tl-not-run">not recorded yet</span>'
+    if res["records"]:
+        st = claims.paper_status(res["records"])
+        key = "reproduced" if st["text"].startswith("reproduced") else (
+            "unexpected" if st["unexpected"] else "partial")
+        txt = st["text"]
+    else:
+        key, txt = "failed", "no records"
+    cell = f'<span class="tl-verdict tl-{key}">{_md_escape(txt)}</span>'
+    if not res["ok"]:
+        cell += f' <span class="tl-verdict tl-failed">run failed</span> {_md_escape(res.get("error", ""))}'
+    commit = (res.get("commit") or "no commit")[:8] + (" + local changes" if res.get("dirty") else "")
+    minutes = res["seconds"] / 60
+    took = f"{minutes:.0f} min" if minutes >= 1.5 else f"{res['seconds']:.0f} s"
+    cell += (f'<br><span class="tl-evidence">{_md_escape(res["date"][:10])}, {_md_escape(commit)}, '
+             f'{took} on {res["machine"].get("cores", "?")} cores</span>')
+    if fresh and fresh["stale"]:
+        cell += f'<br><span class="tl-verdict tl-stale">stale</span> {_md_escape(fresh["why"])}'
+    return cell
+
+
+def _full_verdict_cell(rec: dict[str, Any] | None, res: dict[str, Any] | None, stale: bool) -> str:
+    """One claim's recorded verdict at the full profile (words and colour), its measured
+    value against the criterion, or why there is none."""
+    if res is None:
+        return "—"
+    if rec is None:
+        return '<span class="tl-verdict tl-not-run">not checked at full</span>'
+    cell = claims.verdict_label(rec, html=True)
+    if stale:
+        cell += ' <span class="tl-verdict tl-stale">stale</span>'
+    crit = _md_escape(rec["criterion"])
+    if crit:
+        cell += f'<br><span class="tl-evidence">{crit}</span>'
+    return cell
+
+
+def _paired_records(quick: list[dict[str, Any]], full: list[dict[str, Any]]):
+    """(quick record | None, full record | None) per claim id: quick's order, then the
+    ids only the full run has."""
+    by_full = {r["claim"]: r for r in full}
+    seen = set()
+    out = []
+    for r in quick:
+        out.append((r, by_full.get(r["claim"])))
+        seen.add(r["claim"])
+    for r in full:
+        if r["claim"] not in seen:
+            out.append((None, r))
+    return out
+
+
+def ledger_markdown(rows: list[dict[str, Any]], recorded: dict[str, dict[str, Any]] | None = None,
+                    fresh: dict[str, dict[str, Any]] | None = None) -> str:
     """The ledger page body: a per-paper overview (claims only; implementation checks
-    counted apart) and every record with its role, grade and negative control."""
+    counted apart) and every record with its role, grade and negative control.
+
+    ``recorded`` maps a slug to its recorded full-profile result
+    (:func:`theorylab.results.load_results`) and ``fresh`` to its
+    :func:`theorylab.results.freshness`: the page then shows, per paper and per claim,
+    the quick verdict of this build beside the recorded full verdict, with the date and
+    commit of that evidence and a stale marker where the code changed since.
+    """
+    recorded = recorded or {}
+    fresh = fresh or {}
     n_rec = sum(len(r["records"]) for r in rows)
     all_recs = [rec for r in rows for rec in r["records"]]
     profiles = sorted({rec["profile"] for rec in all_recs})
@@ -398,12 +540,14 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
             f"**{len(cl)} claim checks**: {ok} reproduced, {nr} not reproduced, {rep} reported only; "
             f"plus {n_impl} implementation checks (counted apart). Profile: {', '.join(profiles)}.\n"
         )
+    out.append(_recorded_sentence(rows, recorded, fresh) + "\n")
     order = toc_order()
     for part, caption in registry.PARTS.items():
         prow = _sidebar_sorted([r for r in rows if r["part"] == part], order)
         out.append(f"\n## {caption}\n")
-        out.append("| paper | class | status (claims) | grades of reproduced claims | implementation checks |")
-        out.append("|---|---|---|---|---|")
+        out.append("| paper | class | quick profile (this build) | full profile (recorded) | "
+                   "grades of reproduced claims (quick) | implementation checks |")
+        out.append("|---|---|---|---|---|---|")
         for r in prow:
             title = _md_escape(r["title"])
             if r["notebook"]:
@@ -411,33 +555,76 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
                 title = f"{{doc}}`{title} <{doc}>`"
             impl = sum(1 for x in r["records"] if x.get("role") == "implementation")
             grades = _grades_cell(r["records"]) if r["records"] else "—"
+            full = _recorded_cell(recorded.get(r["slug"]), fresh.get(r["slug"])) if r["notebook"] else "—"
             out.append(
-                f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {_paper_state(r)} | {grades} | "
-                f"{impl if r['records'] else '—'} |"
+                f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {_paper_state(r)} | {full} | "
+                f"{grades} | {impl if r['records'] else '—'} |"
             )
-        recs = [rec for r in prow for rec in r["records"]]
-        if recs:
+        pairs = [(r, q, f) for r in prow if r["notebook"]
+                 for q, f in _paired_records(r["records"], (recorded.get(r["slug"]) or {}).get("records", []))]
+        if pairs:
             out.append("\n:::{dropdown} Every check in this part\n")
-            out.append("| paper | claim | role | grade | statement | measured → criterion | negative control | verdict |")
+            out.append("| paper | claim | role, grade | statement | measured → criterion (quick) | negative control "
+                       "| quick verdict | full verdict (recorded) |")
             out.append("|---|---|---|---|---|---|---|---|")
-            for rec in recs:
-                crit = _md_escape(rec["criterion"])
-                if rec.get("replaces"):
-                    crit += f" *(replaces {rec['replaces']})*"
-                if rec.get("reason"):
-                    crit += f" — *{_md_escape(rec['reason'])}*"
+            for r, q, f in pairs:
+                rec = q or f
+                assert rec is not None
+                res = recorded.get(r["slug"])
+                stale = bool(fresh.get(r["slug"], {}).get("stale"))
+                if q is not None:
+                    crit = _md_escape(q["criterion"])
+                    if q.get("replaces"):
+                        crit += f" *(replaces {q['replaces']})*"
+                    if q.get("reason"):
+                        crit += f" — *{_md_escape(q['reason'])}*"
+                    ctrl = _md_escape(claims.control_text(q))
+                    qv = claims.verdict_label(q, html=True)
+                else:
+                    crit, ctrl, qv = "—", "—", '<span class="tl-verdict tl-not-run">not checked at quick</span>'
                 out.append(
-                    f"| {rec['slug']} | {rec['claim']} | {rec.get('role', 'claim')} | {rec.get('grade') or '—'} | "
-                    f"{_md_escape(rec['statement'])} | {crit} | {_md_escape(claims.control_text(rec))} | "
-                    f"{claims.verdict_label(rec, html=True)} |"
+                    f"| {rec['slug']} | {rec['claim']} | {rec.get('role', 'claim')}, {rec.get('grade') or '—'} | "
+                    f"{_md_escape(rec['statement'])} | {crit} | {ctrl} | {qv} | "
+                    f"{_full_verdict_cell(f, res, stale)} |"
                 )
             out.append("\n:::\n")
     return "\n".join(out) + "\n"
 
 
-def summary_markdown(rows: list[dict[str, Any]]) -> str:
+def _recorded_sentence(rows: list[dict[str, Any]], recorded: dict[str, dict[str, Any]],
+                       fresh: dict[str, dict[str, Any]]) -> str:
+    """One paragraph on the recorded full-profile results: how many notebooks, how many
+    stale, and the claims whose full verdict differs from the quick one."""
+    with_nb = [r for r in rows if r["notebook"]]
+    have = [r for r in with_nb if r["slug"] in recorded]
+    if not with_nb:
+        return ""
+    stale = [r["slug"] for r in have if fresh.get(r["slug"], {}).get("stale")]
+    text = (f"**Full profile (recorded):** {len(have)} of {len(with_nb)} notebooks have a recorded "
+            f"full-profile result (`theorylab record`, kept in `results/full/`)")
+    if stale:
+        text += f"; {len(stale)} of them stale (code changed since): " + ", ".join(stale)
+    text += "."
+    diffs = []
+    for r in have:
+        full = {x["claim"]: x for x in recorded[r["slug"]]["records"]}
+        for q in r["records"]:
+            f = full.get(q["claim"])
+            if f is not None and claims.verdict_label(f) != claims.verdict_label(q):
+                diffs.append(f"{r['slug']} {q['claim']} ({claims.verdict_label(q)} at quick, "
+                             f"{claims.verdict_label(f)} at full)")
+    if diffs:
+        text += " Verdicts that differ between the profiles: " + "; ".join(_md_escape(d) for d in diffs) + "."
+    elif have:
+        text += " Every claim checked at both profiles has the same verdict at both."
+    return text
+
+
+def summary_markdown(rows: list[dict[str, Any]], recorded: dict[str, dict[str, Any]] | None = None,
+                     fresh: dict[str, dict[str, Any]] | None = None) -> str:
     """A compact per-part summary of the ledger (for the front page): papers, and claim
-    records by verdict (implementation checks apart)."""
+    records by verdict (implementation checks apart), then a sentence on the recorded
+    full-profile results (how many, how many stale, which verdicts differ)."""
     head = ["| part | papers | notebooks | papers fully reproduced | claims reproduced | "
             "claims not reproduced | claims reported only | implementation checks | not checkable |",
             "|---|---|---|---|---|---|---|---|---|"]
@@ -464,6 +651,8 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
     tail = ""
     if bad:
         tail = "\n\n**Unexpected verdicts:** " + ", ".join(f"{b['slug']} {b['claim']}" for b in bad) + "\n"
+    if recorded is not None:
+        tail += "\n" + _recorded_sentence(rows, recorded, fresh or {}) + "\n"
     return "\n".join(head + lines) + "\n" + tail
 
 
@@ -528,21 +717,34 @@ def status_markdown(root: Path | None = None) -> str:
     return "\n".join(head + rows) + f"\n\nTotal execution time: {total:.1f} s.\n"
 
 
+def recorded_results(root: Path | None = None, profile: str = "full"):
+    """``(results, freshness)``: the recorded results of a profile by slug
+    (:func:`theorylab.results.load_results`) and whether each is still fresh."""
+    from . import results
+
+    root = root or config.repo_root()
+    recs = results.load_results(profile, root)
+    return recs, {slug: results.freshness(res, root) for slug, res in recs.items()}
+
+
 def write_generated_pages(root: Path | None = None) -> Path:
     """Write ``notebooks/_generated/{ledger-table,ledger-summary,status-table}.md``; return the folder."""
     root = root or config.repo_root()
     folder = root / "notebooks" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = registry.status(root)
-    (folder / "ledger-table.md").write_text(ledger_markdown(rows), encoding="utf-8")
-    (folder / "ledger-summary.md").write_text(summary_markdown(rows), encoding="utf-8")
+    recorded, fresh = recorded_results(root)
+    (folder / "ledger-table.md").write_text(ledger_markdown(rows, recorded, fresh), encoding="utf-8")
+    (folder / "ledger-summary.md").write_text(summary_markdown(rows, recorded, fresh), encoding="utf-8")
     (folder / "status-table.md").write_text(status_markdown(root), encoding="utf-8")
     return folder
 
 
-def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
+def book_config(profile: str, *, execute_notebooks: str = "cache", no_execute: Iterable[str] = ()) -> Path:
     """A copy of ``book.yml`` pointing at the profile's execution cache (the copy lives
-    in the build folder, so the paths of local Sphinx extensions are made absolute)."""
+    in the build folder, so the paths of local Sphinx extensions are made absolute).
+    ``no_execute``: notebook paths (``notebooks/<part>/<slug>.md``) rendered without
+    execution when the cache has none for them."""
     import yaml  # jupyter-book depends on PyYAML
 
     root = config.repo_root()
@@ -553,6 +755,9 @@ def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
     cfg.setdefault("execute", {})
     cfg["execute"]["execute_notebooks"] = execute_notebooks
     cfg["execute"]["cache"] = str(_cache_dir(profile))
+    skip = sorted(no_execute)
+    if skip:
+        cfg["execute"]["exclude_patterns"] = [*cfg["execute"].get("exclude_patterns", []), *skip]
     out = config.build_dir() / f"book-{profile}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
@@ -561,24 +766,25 @@ def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
 
 def build_html(
     *, profile: str | None = None, execute_notebooks: str = "cache", output: Path | None = None,
-    quiet: bool = False, progress: bool = False,
+    quiet: bool = False, progress: bool = False, no_execute: Iterable[str] = (),
 ) -> subprocess.CompletedProcess:
     """Render the book with Jupyter Book 1, warnings as errors.
 
     ``output`` is the folder that receives ``_build/html`` (default: the repository).
     ``quiet`` captures Jupyter Book's output in the returned process (``stdout``);
     ``progress`` (implies ``quiet``) shows a progress bar over the pages as Sphinx
-    reads and writes them.
+    reads and writes them. ``no_execute`` lists notebooks (``notebooks/<part>/<slug>.md``)
+    that are rendered without outputs rather than executed when they are not cached.
     """
     prof = config.profile(profile).name
     root = config.repo_root()
     exe = shutil.which("jupyter-book") or str(Path(sys.executable).parent / "jupyter-book")
-    cfg = book_config(prof, execute_notebooks=execute_notebooks)
+    cfg = book_config(prof, execute_notebooks=execute_notebooks, no_execute=no_execute)
     cmd = [exe, "build", str(root), "--config", str(cfg), "--toc", str(root / "toc.yml"),
            "-W", "--keep-going"]
     if output is not None:
         cmd += ["--path-output", str(output)]
-    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg")
+    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg", **_kernel_quiet())
     if not progress:
         return subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=quiet)
     return _run_with_page_progress(cmd, cwd=root, env=env)
