@@ -1,13 +1,13 @@
-"""The book as a reader sees it: rendered with every notebook executed, then opened from
-disk (``file://``, no server, no network) in headless Chromium driven by selenium.
+"""The book as a reader sees it: rendered, then opened from disk (``file://``, no server,
+no network) in headless Chromium driven by selenium.
 
 On the front page, the ledger, the status page, the API and scaling-out pages and every
 notebook page, after the page's scripts ran:
 
 * math is typeset (every ``.math`` element holds MathJax output, no raw ``\\(`` or
   ``\\[`` in the visible text, no MathJax error);
-* every image loaded with a non-zero natural size, and every notebook page shows at
-  least one figure;
+* every image loaded with a non-zero natural size, and every notebook page with outputs
+  shows at least one figure;
 * no console error, no request to anything but a local file (``file:``, ``data:``,
   ``blob:``);
 * no internals on the page: no absolute build path, no ``PosixPath(``/``Record(`` repr,
@@ -20,11 +20,17 @@ a colour, and papers in the sidebar's order. Screenshots of the front page, the 
 and two notebooks go to ``_build/screenshots/``.
 
 The book is built once per session into ``_build/browser/`` (a copy of the book's
-sources, so nothing here races the notebook tests over ``_build/ledger``): notebooks are
-executed by :func:`theorylab.runner.execute`, which reuses an unchanged notebook's
-cached execution, then rendered with warnings as errors. ``THEORYLAB_BROWSER_HTML=<dir>``
-checks an existing build instead (``make check-book`` checks ``_build/html`` after
-``make book``).
+sources, so nothing here races the notebook tests over ``_build/ledger``) **without
+executing every notebook a second time**: ``make test`` runs the notebooks once, under
+nbmake, then this test. A notebook page shows outputs when an execution of its current
+code can be reused — this test's earlier run, the repository's execution cache
+(``make book``, ``theorylab run``), or the executed notebook the nbmake run left in
+``_build/nbmake/`` — and the :data:`SAMPLE` notebooks (two fast ones) are executed when
+none can, so every run checks real figures. The other notebook pages are rendered without
+outputs and checked for everything but figures; ``THEORYLAB_BROWSER_EXECUTE=all`` executes
+them all instead. ``THEORYLAB_BROWSER_HTML=<dir>`` checks an existing build
+(``make check-book`` checks ``_build/html`` after ``make book``: every page executed).
+``_build/screenshots/pages.json`` lists which pages had outputs and their figure counts.
 
 Browser: Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Where
 neither can be found the test is skipped with the reason — except under CI (``CI`` set)
@@ -106,9 +112,62 @@ def _sync_sources(dest: Path) -> None:
             shutil.copy2(src, out)
 
 
-def _build_executed_book() -> tuple[Path, list[str]]:
-    """Execute every notebook and render the book in ``_build/browser``; return the HTML
-    folder and the paths that must not appear on a page."""
+# Notebooks executed for the browser test when no earlier execution of their current code
+# can be reused: two fast ones, so the figure path is checked on every run (CI included).
+SAMPLE = ("degeneracy-interaction-basis", "rl-llm-compounding-error")
+
+
+def _reuse_executions(jobs, copy: Path) -> dict[str, str]:
+    """Bring earlier executions of the notebooks' current code into the copy's cache;
+    return ``{slug: where it came from}``.
+
+    In order: the copy's own cache (an earlier browser test); the repository's execution
+    cache (``make book``, ``theorylab run``); the executed notebooks the nbmake run left in
+    ``_build/nbmake/`` (``conftest.py`` — used when it writes the executed notebook
+    there). The ledger and status files of a reused execution come along, so the ledger
+    and status pages show them."""
+    import nbformat
+
+    got: dict[str, str] = {}
+    repo_cache = ROOT / "_build" / ".jupyter_cache" / "quick"
+    for job in jobs:
+        src = ROOT / "notebooks" / job.part / f"{job.slug}.md"
+        ledger = ROOT / "_build" / "ledger" / f"{job.slug}.json"
+        status = ROOT / "_build" / "status" / f"{job.slug}.json"
+        dest_ledger = copy / "_build" / "ledger" / ledger.name
+        fresh_ledger = ledger.is_file() and ledger.stat().st_mtime >= src.stat().st_mtime and \
+            json.loads(ledger.read_text(encoding="utf-8")).get("profile") == "quick"
+        if runner.cached_notebook(job.path, "quick") is not None and dest_ledger.is_file():
+            got[job.slug] = "this test's earlier run"
+            continue
+        nb = runner.cached_notebook(job.path, "quick", cache=repo_cache)
+        origin = "the repository's execution cache"
+        if nb is None:
+            out = ROOT / "_build" / "nbmake" / job.part / f"{job.slug}.ipynb"
+            if out.is_file() and out.stat().st_mtime >= src.stat().st_mtime and fresh_ledger:
+                cand = nbformat.read(out, as_version=4)
+                if any(c.get("outputs") for c in cand.cells if c.cell_type == "code"):
+                    nb, origin = cand, "the nbmake run"
+        if nb is None or not fresh_ledger or not runner.store_executed(nb, job.path, "quick"):
+            continue
+        dest_ledger.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ledger, dest_ledger)
+        if status.is_file():
+            (copy / "_build" / "status").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(status, copy / "_build" / "status" / status.name)
+        got[job.slug] = origin
+    return got
+
+
+def _build_executed_book() -> tuple[Path, list[str], dict[str, str]]:
+    """Render the book in ``_build/browser`` with as many notebooks executed as cost
+    nothing extra; return the HTML folder, the paths that must not appear on a page, and
+    ``{slug: where its execution came from}`` for the executed notebooks (the others are
+    rendered without outputs, and their pages are checked for everything but figures).
+
+    Executions are reused (:func:`_reuse_executions`); of the rest, the :data:`SAMPLE`
+    notebooks (all of them with ``THEORYLAB_BROWSER_EXECUTE=all``) are executed by
+    :func:`theorylab.runner.execute`."""
     copy = ROOT / "_build" / "browser"
     _sync_sources(copy)
     mp = pytest.MonkeyPatch()
@@ -117,19 +176,32 @@ def _build_executed_book() -> tuple[Path, list[str]]:
         mp.setenv("THEORYLAB_PROFILE", "quick")
         mp.delenv("THEORYLAB_BUILD_DIR", raising=False)
         mp.delenv("THEORYLAB_FIGURES_DIR", raising=False)
+        mp.delenv("THEORYLAB_RESULTS_DIR", raising=False)
         jobs = runner.discover(copy)
-        results = runner.execute(jobs, profile="quick", jobs_parallel=int(os.environ.get("THEORYLAB_BROWSER_JOBS", "1")),
-                                 timeout=900, echo=lambda s: None)
-        failed = [f"{r.part}/{r.slug}: {r.error or 'unexpected verdicts'}" for r in results if not r.ok or r.unexpected]
-        assert not failed, "notebooks failed, the book cannot be checked:\n" + "\n".join(failed)
+        executed = _reuse_executions(jobs, copy)
+        want_all = os.environ.get("THEORYLAB_BROWSER_EXECUTE", "") == "all"
+        sample = [j for j in jobs if j.slug not in executed and (want_all or j.slug in SAMPLE)]
+        if not want_all and not sample and not executed and jobs:
+            sample = jobs[:1]
+        if sample:
+            results = runner.execute(sample, profile="quick",
+                                     jobs_parallel=int(os.environ.get("THEORYLAB_BROWSER_JOBS", "2")),
+                                     timeout=900, echo=lambda s: None)
+            failed = [f"{r.part}/{r.slug}: {r.error or 'unexpected verdicts'}" for r in results
+                      if not r.ok or r.unexpected]
+            assert not failed, "notebooks failed, the book cannot be checked:\n" + "\n".join(failed)
+            executed.update({r.slug: "executed by this test" for r in results})
+        skip = [f"notebooks/{j.part}/{j.slug}.md" for j in jobs if j.slug not in executed]
         runner.write_generated_pages(copy)
-        proc = runner.build_html(profile="quick", execute_notebooks="cache", quiet=True)
+        proc = runner.build_html(profile="quick", execute_notebooks="cache", quiet=True, no_execute=skip)
     finally:
         mp.undo()
     log = (proc.stdout or "") + (proc.stderr or "")
     problems = [ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln]
     assert proc.returncode == 0, "jupyter-book build failed:\n" + "\n".join(problems or log.splitlines()[-40:])
-    return copy / "_build" / "html", [str(ROOT), str(copy)]
+    unexpected = [ln for ln in log.splitlines() if "Executing notebook" in ln]
+    assert not unexpected, f"the book build executed notebooks itself: {unexpected[:3]}"
+    return copy / "_build" / "html", [str(ROOT), str(copy)], executed
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +215,7 @@ def book() -> tuple[Path, list[str]]:
     if given:
         html = Path(given).resolve()
         assert (html / "notebooks" / "intro.html").is_file(), f"{html} is not a rendered book"
-        return html, [str(ROOT), str(html.parent.parent)]
+        return html, [str(ROOT), str(html.parent.parent)], None  # None: every notebook executed
     return _build_executed_book()
 
 
@@ -283,7 +355,7 @@ OBJECT_REPR = re.compile(r"<[A-Za-z_][\w.]* (?:object )?at 0x[0-9a-f]+>")  # a r
 
 
 def _page_problems(name: str, info: dict, settle: str, console: list[dict], requests: list[str],
-                   forbidden_paths: list[str], source: str) -> list[str]:
+                   forbidden_paths: list[str], source: str, executed: bool = True) -> list[str]:
     bad = []
     if not settle.startswith("ok"):
         bad.append(f"scripts did not settle: {settle}")
@@ -298,7 +370,7 @@ def _page_problems(name: str, info: dict, settle: str, console: list[dict], requ
     broken = [i["src"] for i in info["images"] if not i["ok"]]
     if broken:
         bad.append(f"images that did not load: {broken[:5]}")
-    if "/" in name and info["figures"] < 1:
+    if "/" in name and executed and info["figures"] < 1:
         bad.append("a notebook page without any figure")
     errors = [e["message"] for e in console if e.get("level") == "SEVERE"]
     if errors:
@@ -344,16 +416,17 @@ def _page_problems(name: str, info: dict, settle: str, console: list[dict], requ
 
 # --------------------------------------------------------------------------- #
 def test_book_as_a_reader_sees_it(book, driver):
-    html, forbidden_paths = book
+    html, forbidden_paths, executed = book
     pages = _pages(html)
+    without_outputs = [n for n in pages if "/" in n and executed is not None and n.split("/")[1] not in executed]
     missing = [n for n, p in pages.items() if not p.is_file()]
     assert not missing, f"pages not rendered: {missing}"
     _drain(driver, "browser"), _drain(driver, "performance")
     problems: dict[str, list[str]] = {}
     seen: dict[str, dict] = {}
     shots = {"intro": "front-page", "ledger": "ledger"}
-    notebooks = [n for n in pages if "/" in n]
-    for n in (notebooks[0], notebooks[len(notebooks) // 2]) if notebooks else ():
+    notebooks = [n for n in pages if "/" in n and n not in without_outputs]  # pages with outputs
+    for n in dict.fromkeys((notebooks[0], notebooks[len(notebooks) // 2])) if notebooks else ():
         shots[n] = n.replace("/", "--")
     t0 = time.perf_counter()
     for name, path in pages.items():
@@ -363,7 +436,7 @@ def test_book_as_a_reader_sees_it(book, driver):
         console, perf = _drain(driver, "browser"), _drain(driver, "performance")
         seen[name] = info
         bad = _page_problems(name, info, settle, console, _requests(perf), forbidden_paths,
-                             path.read_text(encoding="utf-8"))
+                             path.read_text(encoding="utf-8"), executed=name not in without_outputs)
         if name == "ledger":
             bad += _ledger_problems(driver, info)
         if name in shots:
@@ -371,6 +444,13 @@ def test_book_as_a_reader_sees_it(book, driver):
         if bad:
             problems[name] = bad
     elapsed = time.perf_counter() - t0
+    # what was looked at, for whoever reads the screenshots (not a test input)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "pages.json").write_text(json.dumps(
+        {"html": str(html), "executed": executed, "without_outputs": without_outputs,
+         "figures": {n: i["figures"] for n, i in seen.items() if "/" in n},
+         "problems": problems, "seconds": round(elapsed, 1)}, indent=1) + "\n", encoding="utf-8")
+    assert executed is None or executed, "no notebook page with outputs was checked"
     report = "\n".join(f"{name}:\n  - " + "\n  - ".join(b) for name, b in problems.items())
     assert not problems, f"{len(problems)} of {len(pages)} pages fail as a reader sees them ({elapsed:.0f} s):\n{report}"
 
