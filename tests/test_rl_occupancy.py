@@ -143,6 +143,16 @@ def test_proxy_bound_holds_and_is_tight_in_a_bandit():
             lhs, rhs = oc.proxy_bound(mdp.occupancy(m, pi), rho, R, Rp)
             worst = min(worst, lhs - rhs)
     assert worst >= -1e-12
+    # batched call agrees with single calls
+    m = mdp.random_mdp(4, 2, gamma=0.8, rng=rng, size=3)
+    ref = rng.dirichlet(np.ones(2), size=(3, 4))
+    pis = rng.dirichlet(np.ones(2), size=(5, 3, 4))
+    rho_b, d_b = mdp.occupancy(m, ref), mdp.occupancy(m, pis)
+    Rb, Rpb = rng.normal(size=(3, 4, 2)), rng.normal(size=(3, 4, 2))
+    lb, rb = oc.proxy_bound(d_b, rho_b, Rb, Rpb)
+    assert lb.shape == (5, 3)
+    l1, r1 = oc.proxy_bound(d_b[2, 1], rho_b[1], Rb[1], Rpb[1])
+    assert np.isclose(lb[2, 1], l1) and np.isclose(rb[2, 1], r1)
     # equality: one state, d/rho - 1 proportional to -Z_perp
     rho = np.full((1, 4), 0.25)
     R = np.array([[0.0, 1.0, 3.0, 2.0]])

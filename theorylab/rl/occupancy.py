@@ -167,7 +167,7 @@ def weighted_moments(d_ref, x, y) -> Moments:
     return Moments(mx, my, float(np.sqrt(vx)), float(np.sqrt(vy)), float(cxy / np.sqrt(vx * vy)))
 
 
-def proxy_bound(d, d_ref, r_true, r_proxy) -> tuple[float, float]:
+def proxy_bound(d, d_ref, r_true, r_proxy) -> tuple[np.ndarray, np.ndarray]:
     r"""Both sides of the correlated-proxy lower bound (derived; Laidlaw et al. 2025, Thm. 5.1
     [form inferred]) for normalised returns :math:`J(\pi, R) = \langle d^\pi, R\rangle`:
 
@@ -180,31 +180,52 @@ def proxy_bound(d, d_ref, r_true, r_proxy) -> tuple[float, float]:
     with :math:`\sigma` and :math:`r = \mathrm{Corr}(R, \tilde R)` under :math:`d^{\rm ref}`.
     Proof: with :math:`w = d^\pi/d^{\rm ref}`, :math:`\Delta J_R = \mathrm{Cov}_{\rm ref}(w, R)`;
     write the standardised :math:`R = r\tilde Z + \sqrt{1-r^2}Z_\perp` and use
-    Cauchy–Schwarz with :math:`\mathrm{Var}_{\rm ref}(w) = \chi^2`.
+    Cauchy–Schwarz with :math:`\mathrm{Var}_{\rm ref}(w) = \chi^2`. The maximiser of the
+    right-hand side over :math:`d` is the optimum of :func:`chi2_regularized` with
+    :math:`\lambda = \sigma_{\tilde R}\sqrt{1-r^2}/r` (for :math:`r > 0`).
+
+    Parameters
+    ----------
+    d : (..., S, A) array
+        Occupancies (normalised), any leading batch shape.
+    d_ref, r_true, r_proxy : (..., S, A) arrays broadcasting with ``d``
+        Reference occupancy (``d`` must vanish where it does) and the two rewards.
 
     Returns
     -------
-    (lhs, rhs) : the true improvement and the bound.
+    (lhs, rhs) : arrays of the batch shape: the true improvement and the bound.
 
     Examples
     --------
     >>> import numpy as np
     >>> from theorylab.rl import occupancy
-    >>> rho = np.full(4, 0.25); R = np.array([0.0, 1.0, 2.0, 3.0]); Rp = np.array([0.0, 1.0, 3.0, 2.0])
-    >>> lhs, rhs = occupancy.proxy_bound(np.array([0.1, 0.2, 0.3, 0.4]), rho, R, Rp)
+    >>> rho = np.full((1, 4), 0.25); R = np.array([[0.0, 1.0, 2.0, 3.0]]); Rp = np.array([[0.0, 1.0, 3.0, 2.0]])
+    >>> lhs, rhs = occupancy.proxy_bound(np.array([[0.1, 0.2, 0.3, 0.4]]), rho, R, Rp)
     >>> bool(lhs >= rhs)
     True
     """
-    d, rho = _pair(d, d_ref)
-    mom = weighted_moments(rho, r_true, r_proxy)
-    R = np.asarray(r_true, dtype=float)
-    Rp = np.asarray(r_proxy, dtype=float)
-    chi = chi2_divergence(d, rho)
-    lhs = float(np.sum((d - rho) * R))
-    dJp = float(np.sum((d - rho) * Rp))
-    rr = mom.corr
-    rhs = mom.sd_x / mom.sd_y * (rr * dJp - mom.sd_y * np.sqrt(max(0.0, 1.0 - rr * rr)) * np.sqrt(chi))
-    return lhs, float(rhs)
+    d = V_.real_array("d", d, min_ndim=2)
+    rho = V_.real_array("d_ref", d_ref, min_ndim=2)
+    R = V_.real_array("r_true", r_true, min_ndim=2)
+    Rp = V_.real_array("r_proxy", r_proxy, min_ndim=2)
+    if np.any(d < 0) or np.any(rho < 0):
+        raise ValueError("d and d_ref must be non-negative (occupancy measures)")
+    d, rho, R, Rp = np.broadcast_arrays(d, rho, R, Rp)
+    if np.any((rho == 0) & (d > 0)):
+        raise ValueError("d charges a pair d_ref does not (infinite chi^2)")
+    ax = (-2, -1)
+    w = rho / rho.sum(axis=ax, keepdims=True)
+    mx, my = (np.sum(w * x, axis=ax, keepdims=True) for x in (R, Rp))
+    sx, sy = (np.sqrt(np.sum(w * (x - m) ** 2, axis=ax)) for x, m in ((R, mx), (Rp, my)))
+    if np.any(sx <= 0) or np.any(sy <= 0):
+        raise ValueError("r_true and r_proxy must vary under d_ref (zero standard deviation)")
+    rr = np.sum(w * (R - mx) * (Rp - my), axis=ax) / (sx * sy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi = np.sum(np.where(rho > 0, (d - rho) ** 2 / np.where(rho > 0, rho, 1.0), 0.0), axis=ax)
+    lhs = np.sum((d - rho) * R, axis=ax)
+    dJp = np.sum((d - rho) * Rp, axis=ax)
+    rhs = sx / sy * (rr * dJp - sy * np.sqrt(np.maximum(0.0, 1.0 - rr * rr)) * np.sqrt(chi))
+    return lhs, rhs
 
 
 # --------------------------------------------------------------------------- problem set-up
