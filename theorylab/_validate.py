@@ -592,3 +592,12 @@ def _no_strings(name: str, a: Any) -> None:
         return
     if kind in "US":
         raise TypeError(f"{name} must be an array of real numbers; got strings ({_show(a)})")
+
+
+def size_at_most(names: str, size, limit: int = 10**9) -> int:
+    """``size`` (a product of sizes given by the arguments ``names``) as an int; ``ValueError``
+    naming them if it exceeds ``limit`` elements (refuse absurd allocations at once)."""
+    size = int(size)
+    if size > limit:
+        raise ValueError(f"{names} ask for {size:.3g} elements, more than the limit {limit:.3g}")
+    return size

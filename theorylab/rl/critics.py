@@ -47,6 +47,7 @@ def zscore(x, *, axis: int = -1, eps: float = 0.0) -> np.ndarray:
     [-1.224745, 0.0, 1.224745]
     """
     x = V_.real_array("x", x, min_ndim=1)
+    axis = V_.integer_in("axis", axis, low=-x.ndim, high=x.ndim - 1)
     eps = V_.nonneg_real("eps", eps)
     m = x.mean(axis=axis, keepdims=True)
     sd = x.std(axis=axis, keepdims=True)
@@ -75,7 +76,8 @@ def combine_advantages(adv, weights, *, mode: str = "multi") -> np.ndarray:
     a = V_.real_array("adv", adv, min_ndim=2)
     w = V_.real_array("weights", weights, ndim=1)
     if w.shape != (a.shape[0],):
-        raise ValueError(f"weights must have shape ({a.shape[0]},) (one per reward); got {w.shape}")
+        raise ValueError(f"weights must have one entry per reward (the first axis of adv, {a.shape[0]}); "
+                         f"got shape {w.shape}")
     mode = V_.choice("mode", mode, ("multi", "single"))
     wb = w.reshape((-1,) + (1,) * (a.ndim - 1))
     if mode == "multi":
@@ -161,6 +163,9 @@ def multi_reward_actor_critic(rewards, *, weights, mode: str, n_iters: int, batc
     lr = V_.real_in("lr", lr, 0.0, np.inf, lo_open=True)
     beta = V_.real_in("critic_lr", critic_lr, 0.0, 1.0)
     V_.generator("rng", rng)
+    V_.size_at_most("n_seeds x batch_size x n_actions", nR * B * A * max(K, 2))
+    V_.size_at_most("n_iters x n_seeds", (T + 1) * nR * K)
+    V_.size_at_most("n_iters x n_seeds x batch_size (total work)", T * nR * B, limit=10**11)
     nu = np.broadcast_to(V_.real_array("noise", noise), (K,)).astype(float)
     if np.any(nu < 0):
         raise ValueError("noise must be >= 0")

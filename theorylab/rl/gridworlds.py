@@ -218,6 +218,7 @@ def random_delivery_board(n_rows: int, n_cols: int, *, rng: np.random.Generator,
     """
     R = V_.integer_in("n_rows", n_rows, low=1)
     C = V_.integer_in("n_cols", n_cols, low=1)
+    V_.size_at_most("n_rows x n_cols", R * C, limit=10**7)
     V_.generator("rng", rng)
     probs = {}
     for name, p in (("p_sheep", p_sheep), ("p_roadblock", p_roadblock), ("p_coin", p_coin),

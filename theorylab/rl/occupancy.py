@@ -89,6 +89,8 @@ def _pair(d, d_ref, name="d"):
         raise ValueError(f"{name} and d_ref must have the same shape; got {d.shape} and {rho.shape}")
     if np.any(d < 0) or np.any(rho < 0):
         raise ValueError(f"{name} and d_ref must be non-negative (occupancy measures)")
+    if rho.sum() <= 0:
+        raise ValueError("d_ref must have positive mass")
     return d, rho
 
 

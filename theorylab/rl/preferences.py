@@ -87,7 +87,25 @@ class SegmentPairs(NamedTuple):
         return int(self.actions.shape[-1])
 
 
-def _check_segments(states, actions, S: int | None = None, A: int | None = None):
+def _check_mdp1(mdp):
+    if not isinstance(mdp, DiscountedMDP) or mdp.batch_shape:
+        raise TypeError(f"mdp must be a single (unbatched) DiscountedMDP; got {type(mdp).__name__}")
+    return mdp
+
+
+def _check_pairs(pairs):
+    if not (isinstance(pairs, tuple) and len(pairs) == 2):
+        raise TypeError(f"pairs must be a SegmentPairs(states, actions); got {type(pairs).__name__}")
+    try:
+        s, a = _check_segments(pairs[0], pairs[1])
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"pairs: {e}") from None
+    if s.ndim != 3 or s.shape[1] != 2:
+        raise ValueError(f"pairs must hold states (n, 2, k+1) and actions (n, 2, k); got {s.shape}")
+    return SegmentPairs(s, a)
+
+
+def _check_segments(states, actions, S: int | None = None, A: int | None = None, against: str = "the table"):
     s = np.asarray(states)
     a = np.asarray(actions)
     if not (np.issubdtype(s.dtype, np.integer) and np.issubdtype(a.dtype, np.integer)):
@@ -96,9 +114,9 @@ def _check_segments(states, actions, S: int | None = None, A: int | None = None)
         raise ValueError(f"states must have shape (..., k+1) and actions (..., k) with k >= 1; "
                          f"got {s.shape} and {a.shape}")
     if S is not None and (s.min() < 0 or s.max() >= S):
-        raise ValueError(f"states must lie in [0, {S})")
+        raise ValueError(f"states must lie in [0, {S}) (the first axis of {against})")
     if A is not None and (a.min() < 0 or a.max() >= A):
-        raise ValueError(f"actions must lie in [0, {A})")
+        raise ValueError(f"actions must lie in [0, {A}) (the second axis of {against})")
     return s, a
 
 
@@ -117,10 +135,10 @@ def sample_segment_pairs(mdp: DiscountedMDP, pi, n_pairs: int, length: int, *,
     >>> seg.states.shape, seg.actions.shape
     ((5, 2, 4), (5, 2, 3))
     """
-    if not isinstance(mdp, DiscountedMDP) or mdp.batch_shape:
-        raise TypeError("mdp must be a single (unbatched) DiscountedMDP")
+    _check_mdp1(mdp)
     n = V_.integer_in("n_pairs", n_pairs, low=1)
     k = V_.integer_in("length", length, low=1)
+    V_.size_at_most("n_pairs x length", 2 * n * (k + 1), limit=10**8)
     tr = sample_trajectories(mdp, pi, 2 * n, rng=rng, horizon=k)
     return SegmentPairs(tr.states.reshape(n, 2, k + 1), tr.actions.reshape(n, 2, k))
 
@@ -139,6 +157,9 @@ def all_segments(mdp: DiscountedMDP, length: int, *, starts=None) -> tuple[np.nd
     ((8, 3), (8, 2), [0, 1, 2])
     """
     k = V_.integer_in("length", length, low=1)
+    _check_mdp1(mdp)
+    if k * np.log(max(mdp.A, 1)) + np.log(mdp.S) > np.log(1e8):
+        raise ValueError(f"length: n_actions ** length x n_states segments exceed the limit 1e8 (length={k})")
     nxt = next_state_table(mdp)
     if starts is None:
         starts = np.flatnonzero(mdp.mu0 > 0)
@@ -170,8 +191,8 @@ def discounted_sum(values, states, actions, *, gamma: float) -> np.ndarray:
     >>> float(preferences.discounted_sum(r, np.array([0, 1, 0]), np.array([1, 0]), gamma=0.5))   # 2 + 0.5*3
     3.5
     """
-    x = V_.real_array("values", values, min_ndim=2)
-    s, a = _check_segments(states, actions, x.shape[0], x.shape[1])
+    x = V_.real_array("values", values, ndim=(2, 3))
+    s, a = _check_segments(states, actions, x.shape[0], x.shape[1], against="values")
     g = V_.real_in("gamma", gamma, 0.0, 1.0)
     w = g ** np.arange(a.shape[-1])
     vals = x[s[..., :-1], a]                       # (..., k) or (..., k, d)
@@ -203,6 +224,7 @@ def regret(Q, states, actions, *, gamma: float) -> np.ndarray:
     array([0.  , 0.25])
     """
     Q = V_.real_array("Q", Q, ndim=2)
+    _check_segments(states, actions, Q.shape[0], Q.shape[1], against="Q")
     return discounted_sum(Q.max(axis=1, keepdims=True) - Q, states, actions, gamma=gamma)
 
 
@@ -368,8 +390,7 @@ def optimal_policy_actions(mdp: DiscountedMDP, r=None, *, act0=None) -> tuple[np
     >>> a.tolist()
     [1, 1, 0]
     """
-    if not isinstance(mdp, DiscountedMDP) or mdp.batch_shape:
-        raise TypeError("mdp must be a single (unbatched) DiscountedMDP")
+    _check_mdp1(mdp)
     r = mdp.r if r is None else V_.real_array("r", r, ndim=2)
     if r.shape != (mdp.S, mdp.A):
         raise ValueError(f"r must have shape ({mdp.S}, {mdp.A}); got {r.shape}")
@@ -402,6 +423,7 @@ def regret_features(mdp: DiscountedMDP, phi, act, states, actions) -> np.ndarray
     >>> bool(np.isclose(preferences.regret_features(m, phi, act, s, a)[0, 0], -preferences.regret(Q, s, a, gamma=0.5)[0]))
     True
     """
+    _check_mdp1(mdp)
     phi = V_.real_array("phi", phi, ndim=3)
     if phi.shape[:2] != (mdp.S, mdp.A):
         raise ValueError(f"phi must have shape ({mdp.S}, {mdp.A}, d); got {phi.shape}")
@@ -440,10 +462,18 @@ def regret_loss(w, mdp: DiscountedMDP, phi, pairs: SegmentPairs, y, *, l2: float
     >>> g.shape, act.shape
     ((6,), (4,))
     """
+    _check_mdp1(mdp)
+    pairs = _check_pairs(pairs)
     w = V_.real_array("w", w, ndim=1)
     phi = V_.real_array("phi", phi, ndim=3)
+    if phi.shape[:2] != (mdp.S, mdp.A):
+        raise ValueError(f"phi must have shape ({mdp.S}, {mdp.A}, d); got {phi.shape}")
     if w.shape != (phi.shape[-1],):
         raise ValueError(f"w must have shape ({phi.shape[-1]},); got {w.shape}")
+    if act0 is not None:
+        act0 = np.asarray(act0)
+        if act0.shape != (mdp.S,) or not np.issubdtype(act0.dtype, np.integer) or act0.min() < 0 or act0.max() >= mdp.A:
+            raise ValueError(f"act0 must be an integer array of actions of shape ({mdp.S},)")
     _, act = _policy_iteration(mdp.P, phi @ w, mdp.gamma, act0)
     F = regret_features(mdp, phi, act, pairs.states, pairs.actions)        # (n, 2, d)
     L, g = bt_loss(w, F[:, 0] - F[:, 1], y, l2=l2, sample_weight=sample_weight)
@@ -480,8 +510,12 @@ def fit_regret(mdp: DiscountedMDP, phi, pairs: SegmentPairs, y, *, w0s, l2: floa
     >>> fit.w.shape, fit.start_losses.shape
     ((6,), (1,))
     """
+    _check_mdp1(mdp)
+    pairs = _check_pairs(pairs)
     w0s = V_.real_array("w0s", w0s, ndim=2)
     y = _check_labels(y, pairs.n_pairs)
+    max_iter = V_.integer_in("max_iter", max_iter, low=1)
+    gtol = V_.nonneg_real("gtol", gtol)
     state = {"act": None}
 
     def fg(w):
@@ -554,7 +588,8 @@ def cpl_loss(theta, pairs: SegmentPairs, y, *, alpha: float, gamma: float, lam: 
     """
     th = V_.real_array("theta", theta, ndim=2)
     S, A = th.shape
-    s, a = _check_segments(pairs.states, pairs.actions, S, A)
+    pairs = _check_pairs(pairs)
+    s, a = _check_segments(pairs.states, pairs.actions, S, A, against="theta")
     if s.ndim != 3 or s.shape[1] != 2:
         raise ValueError(f"pairs must hold states (n, 2, k+1); got {s.shape}")
     n, _, k = a.shape
@@ -603,6 +638,8 @@ def fit_cpl(pairs: SegmentPairs, y, n_states: int, n_actions: int, *, alpha: flo
     """
     S = V_.integer_in("n_states", n_states, low=1)
     A = V_.integer_in("n_actions", n_actions, low=1)
+    V_.size_at_most("n_states x n_actions", S * A, limit=10**8)
+    pairs = _check_pairs(pairs)
     x0 = np.zeros(S * A) if theta0 is None else V_.real_array("theta0", theta0, ndim=2).ravel()
     if x0.size != S * A:
         raise ValueError(f"theta0 must have shape ({S}, {A})")
@@ -693,6 +730,10 @@ def scaled_return(mdp: DiscountedMDP, pi, *, states=None) -> float:
     >>> preferences.scaled_return(m, mdp.value_iteration(m).pi), preferences.scaled_return(m, mdp.uniform_policy(m))
     (1.0, 0.0)
     """
+    _check_mdp1(mdp)
+    pi = V_.stochastic("pi", pi, atol=1e-8, min_ndim=2)
+    if pi.shape != (mdp.S, mdp.A):
+        raise ValueError(f"pi must have shape ({mdp.S}, {mdp.A}); got {pi.shape}")
     V, _ = policy_evaluation(mdp, pi)
     Vu, _ = policy_evaluation(mdp, uniform_policy(mdp))
     Vs = value_iteration(mdp, max_iter=50).V
