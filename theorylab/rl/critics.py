@@ -86,18 +86,11 @@ def combine_advantages(adv, weights, *, mode: str = "multi") -> np.ndarray:
 
 
 class ActorCriticRun(NamedTuple):
-    r"""Result of :func:`multi_reward_actor_critic` for ``R`` seeds, ``K`` rewards and ``T`` iterations.
-
-    Attributes
-    ----------
-    returns : (T+1, R, K) array
-        Exact expected reward :math:`\sum_s p(s)\sum_a\pi_t(a|s)R_k(s, a)` of the noiseless,
-        unscaled reward ``k`` before each iteration and after the last.
-    theta : (R, S, A) array
-        Final actor logits.
-    first_advantage : (R, B) array
-        The combined advantages of the first iteration (for invariance checks).
-    """
+    r"""Result of :func:`multi_reward_actor_critic` for ``R`` seeds, ``K`` rewards, ``T`` iterations:
+    ``returns (T+1, R, K)``, the exact expected reward
+    :math:`\sum_s p(s)\sum_a\pi_t(a|s)R_k(s, a)` of the noiseless, unscaled reward ``k`` before
+    each iteration and after the last; ``theta (R, S, A)``, the final actor logits;
+    ``first_advantage (R, B)``, the combined advantages of the first iteration."""
 
     returns: np.ndarray
     theta: np.ndarray
