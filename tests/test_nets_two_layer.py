@@ -115,6 +115,18 @@ def test_fixed_readout_span_dynamics_equals_dense_gd(loss):
                                    m.preacts(ref.records["theta"][k], Xn), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("activation,n_out", [("relu", 1), ("tanh", 2)])
+def test_gd_first_layer_equals_dense_gd(activation, n_out):
+    rng = np.random.default_rng(13)
+    m = tl.TwoLayer(dim=3, width=9, n_out=n_out, activation=activation, input_scale=0.7, alpha=1.5)
+    th = m.init(rng=rng, batch=(2,))
+    X, y = rng.normal(size=(7, 3)), rng.normal(size=(7, n_out))
+    a = tl.gd_first_layer(m, th, X, y, lr=0.3, n_steps=15, record_steps=[4, 15])
+    b = tl.gd(m, th, X, y, lr=0.3, n_steps=15, train_readout=False, record_steps=[4, 15], keep_theta=True)
+    np.testing.assert_allclose(a.records["theta"], b.records["theta"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-12)
+
+
 def test_empirical_ntk_is_jacobian_gram_by_finite_differences():
     rng = np.random.default_rng(5)
     m = tl.TwoLayer(dim=3, width=4, activation="tanh", scaling="mean-field", alpha=2.0)
@@ -195,6 +207,10 @@ def test_closure_equals_full_network_gd():
     many = tl.committee_closure_gd(wb0, M0, X, y, alpha=np.array([0.5, 1.5]), eps=eps, n_steps=50)
     one = tl.committee_closure_gd(wb0, M0, X, y, alpha=0.5, eps=eps, n_steps=50)
     np.testing.assert_allclose(many["M"][-1, 0], one["M"][-1], rtol=1e-12)
+    many_e = tl.committee_closure_gd(wb0, M0, X, y, alpha=1.0, eps=np.array([0.1, 0.3]), n_steps=50)
+    one_e = tl.committee_closure_gd(wb0, M0, X, y, alpha=1.0, eps=0.1, n_steps=50)
+    np.testing.assert_allclose(many_e["M"][-1, 0], one_e["M"][-1], rtol=1e-12)
+    np.testing.assert_allclose(many_e["train_loss"][:, 0], one_e["train_loss"], rtol=1e-12)
 
 
 def test_test_loss_decomposition_against_monte_carlo_and_isserlis():
