@@ -302,6 +302,7 @@ def kernel_gd_eigen(K, y, *, lr: float, steps, K_test=None) -> dict:
         raise ValueError(f"lr * lambda_max = {eta * lam.max():.3g} >= 2: GD diverges")
     Uy = U.T @ ya                                                    # (n[, k])
     q = 1.0 - eta * lam
+    q = np.where(np.abs(q) < 1e-12, 0.0, q)                         # eta = 1/lambda_max up to round-off
     if np.any(q < 0) and np.any(tau != np.round(tau)):
         raise ValueError("steps must be integers when lr * lambda > 1 (oscillating modes)")
     with np.errstate(divide="ignore"):
@@ -324,11 +325,12 @@ def kernel_gd_eigen(K, y, *, lr: float, steps, K_test=None) -> dict:
 
 
 def reverse_sde_sample(score: Callable, n: int, *, dim: int, T: float, t_min: float, n_steps: int,
-                       rng: np.random.Generator) -> np.ndarray:
+                       rng: np.random.Generator, y0=None) -> np.ndarray:
     r"""Euler-Maruyama integration of the reverse-time SDE of the OU process,
     :math:`dy = [y + 2\nabla\log p_{T-s}(y)]\,ds + \sqrt2\,dB`, from :math:`y_0\sim N(0, I)`
-    (the stationary law; exact for large ``T``) down to time ``t_min`` (early stopping of the
-    sampler, as in Song et al. 2021). ``score(x (n, d), t float) -> (n, d)``; returns (n, d)."""
+    (the stationary law; exact for large ``T``) or from given samples ``y0`` (n, d) of
+    :math:`p_T`, down to time ``t_min`` (early stopping of the sampler, as in Song et al. 2021).
+    ``score(x (n, d), t float) -> (n, d)``; returns (n, d)."""
     n = V.positive_int("n", n)
     d = V.positive_int("dim", dim)
     Tf, t0 = V.positive_real("T", T), V.positive_real("t_min", t_min)
@@ -337,7 +339,12 @@ def reverse_sde_sample(score: Callable, n: int, *, dim: int, T: float, t_min: fl
     K = V.positive_int("n_steps", n_steps)
     V.generator("rng", rng)
     ts = np.linspace(Tf, t0, K + 1)
-    y = rng.standard_normal((n, d))
+    if y0 is None:
+        y = rng.standard_normal((n, d))
+    else:
+        y = V.real_array("y0", y0, ndim=2, last=d).copy()
+        if y.shape[0] != n:
+            raise ValueError(f"y0 must have {n} rows; got {y.shape}")
     for k in range(K):
         h = ts[k] - ts[k + 1]
         y = y + h * (y + 2.0 * np.asarray(score(y, ts[k]))) + np.sqrt(2.0 * h) * rng.standard_normal((n, d))
