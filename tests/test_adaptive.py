@@ -361,8 +361,8 @@ RNG = np.random.default_rng(0)
     [
         (np.array([[0.5, 1.2]]), r"\[0, 1\]"),
         (np.array([[0.5, -0.1]]), r"\[0, 1\]"),
-        (np.array([[0.5, np.nan]]), "non-finite"),
-        (np.array([[0.5, np.inf]]), "non-finite"),
+        (np.array([[0.5, np.nan]]), "values contains nan"),
+        (np.array([[0.5, np.inf]]), "values contains inf"),
         (np.zeros((0, 3)), "n_samples >= 1"),
         (np.zeros(3), "shape"),
         (np.zeros((3, 0)), "at least one query"),
@@ -383,7 +383,7 @@ def test_query_values_callable_checks():
     np.testing.assert_array_equal(A.query_values(lambda Z: (Z[:, 0] + 1) / 2, X), np.ones((4, 1)))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         A.query_values(lambda Z: Z.sum(axis=1), X)
-    with pytest.raises(ValueError, match="non-finite"):
+    with pytest.raises(ValueError, match="contains nan"):
         A.query_values(lambda Z: np.full(Z.shape[0], np.nan), X)
     with pytest.raises(ValueError, match="n_samples >= 1"):
         A.query_values(lambda Z: Z[:, 0], np.ones((0, 2)))
@@ -422,7 +422,7 @@ def test_bad_parameters():
     s0 = _det_state(3)
     with pytest.raises(ValueError, match="equal length"):
         A.thresholdout_answer(np.zeros(3), np.zeros(2), s0, rng=RNG)
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="contains nan"):
         A.thresholdout_answer(np.array([np.nan]), np.zeros(1), s0, rng=RNG)
     with pytest.raises(TypeError, match="state"):
         A.thresholdout_answer(np.zeros(1), np.zeros(1), {"budget": 3}, rng=RNG)
@@ -438,3 +438,53 @@ def test_bad_parameters():
         A.reusable_holdout_experiment(100, 10, [20], rng=RNG)
     with pytest.raises(ValueError, match="thresholdouts"):
         A.reusable_holdout_experiment(100, 10, [2], rng=RNG, thresholdouts={"a": {"tau": 1}})
+
+
+# --------------------------------------------------------------------------- #
+# the sign-vote bias away from scale 0, against its exact law
+# --------------------------------------------------------------------------- #
+def _exact_bias(n: int, d: int, s: float) -> float:
+    """Exact E[E_S phi*] - 1/2 of the Gaussian-noise attack (s > 0, so no ties).
+
+    Derivation: flipping coordinates leaves the law unchanged, so condition on row 1 being
+    all +1; then the votes s_i are i.i.d. with P(s_i = +1) = q = E_B Phi((1 + B)/(2 n s)),
+    B a sum of n - 1 Rademachers, and row 1 is counted iff Bin(d, q) > d/2; every row has
+    the same law, so E[E_S phi*] = P(Bin(d, q) > d/2)."""
+    from scipy import stats as st
+
+    k = np.arange(n)
+    B = 2 * k - (n - 1)
+    q = float(np.sum(st.binom.pmf(k, n - 1, 0.5) * st.norm.cdf((1 + B) / (2 * n * s))))
+    return float(st.binom.sf(np.floor(d / 2), d, q)) - 0.5
+
+
+@pytest.mark.parametrize("c", [0.5, 1.0])
+def test_sign_vote_bias_theory_matches_the_exact_law_with_noise(c):
+    errs = []
+    for n in (401, 4001):
+        s = c / math.sqrt(n)  # 4 n s^2 = 4 c^2: the noise term matters
+        exact = _exact_bias(n, n, s)
+        theory = float(A.sign_vote_bias_theory(n, n, s))
+        # the normal approximation errs at O(1/n) (measured 0.08/n): tolerance 1/n
+        assert abs(theory - exact) < 1.0 / n
+        errs.append(abs(theory - exact))
+        # negative control: the noise factor 1 + k n s^2 with k = 0, 1, 2 (not 4) misses by > 0.02
+        for k in (0.0, 1.0, 2.0):
+            wrong = 0.5 * math.erfc(-math.sqrt(2 * n / (math.pi * n * (1 + k * n * s * s))) / math.sqrt(2)) - 0.5
+            assert abs(wrong - exact) > 0.02
+    assert errs[1] < errs[0] / 5  # and the error shrinks like 1/n
+
+
+def test_sign_vote_attack_with_gaussian_noise_matches_the_exact_expectation():
+    n = d = 201
+    s = 0.5 / math.sqrt(n)
+    R = 300
+    rng = np.random.default_rng(11)
+    X = A.rademacher_sample(n, d, rng=rng, n_reps=R)
+    out = A.sign_vote_attack(X, mechanism="gaussian", scale=s, rng=rng)
+    m = out["final_empirical"].mean()
+    se = out["final_empirical"].std(ddof=1) / math.sqrt(R)
+    exact = 0.5 + _exact_bias(n, d, s)
+    assert abs(m - exact) < 4 * se  # Monte-Carlo over R independent data sets
+    # power: the scale-0 law (no noise in the votes) is rejected by the same criterion
+    assert abs(m - (0.5 + float(A.sign_vote_bias_theory(n, d, 0.0)))) > 4 * se

@@ -280,7 +280,7 @@ def test_bad_inputs_raise_naming_argument():
         A.rfa_features(x0, X, np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match="x0"):
         A.rfa_features(x0[:, None], X, W)
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="x0 contains nan"):
         A.rfa_features(np.full_like(x0, np.nan), X, W)
     with pytest.raises(ValueError, match="Wmlp"):
         A.rfmlp_features(x0, X, np.zeros((3, 5)))

@@ -366,3 +366,70 @@ def test_ntk_logdet_closed_form_vs_slogdet():
     assert neural.ntk_logdet_orthogonal(n, lam) == pytest.approx(ld, rel=1e-12)
     with pytest.raises(ValueError, match="lam"):
         neural.ntk_logdet_orthogonal(3, 0.0)
+
+
+# --------------------------------------------------------------------------- #
+# Gaussian Thompson sampling and epsilon-greedy against exact action probabilities
+# --------------------------------------------------------------------------- #
+from scipy.stats import norm as _norm  # noqa: E402
+
+
+@pytest.mark.parametrize("mu0, mu1, sigma", [(0.5, 0.0, 1.0), (0.0, 0.6, 0.5)])
+def test_gaussian_thompson_second_pull_matches_exact_probability(mu0, mu1, sigma):
+    # hand derivation for the posterior N(S/(N+1), sigma^2/(N+1)): round 1 is a fair coin
+    # (both posteriors N(0, sigma^2)); after pulling arm 0 with reward x ~ N(mu0, sigma^2),
+    # P(a_2 = 0 | x) = Phi((x/2) / sqrt(sigma^2/2 + sigma^2)), whose mean over x is
+    # Phi(mu0 / sqrt(6 sigma^2 + sigma^2)); symmetrically after arm 1. So
+    # E[N_0(2)] = 1/2 + (Phi(mu0/(sigma sqrt 7)) + Phi(-mu1/(sigma sqrt 7))) / 2.
+    env = B.KArmedBandit(np.array([mu0, mu1]), kind="gaussian", sigma=sigma)
+    R = 40_000
+    run = B.run_mab(env, "thompson", T=2, n_reps=R, rng=np.random.default_rng(3), checkpoints=np.array([1, 2]))
+    n0 = run.pulls[:, 0]
+    exact = 0.5 + 0.5 * (_norm.cdf(mu0 / (sigma * math.sqrt(7))) + _norm.cdf(-mu1 / (sigma * math.sqrt(7))))
+    se = n0.std(ddof=1) / math.sqrt(R)
+    assert abs(n0.mean() - exact) < 4 * se
+    # power: a posterior with mean S/N (no prior pseudo-count) gives
+    # Phi(mu0 / sqrt(3 sigma^2/2 + sigma^2)) instead -- rejected by the same criterion
+    wrong = 0.5 + 0.5 * (_norm.cdf(mu0 / (sigma * math.sqrt(2.5))) + _norm.cdf(-mu1 / (sigma * math.sqrt(2.5))))
+    assert abs(n0.mean() - wrong) > 4 * se
+
+
+def _egreedy_exact(means, eps, T):
+    """Exact E[N_a(T)] of epsilon-greedy by enumerating every path (plain Python): at each
+    round the greedy arm is the argmax of the empirical means (unpulled arms first, ties to
+    the lowest index) and is played with probability 1 - eps + eps/K, any other with eps/K."""
+    K = len(means)
+    out = [0.0] * K
+
+    def rec(t, n, s, prob):
+        if t == T:
+            for a in range(K):
+                out[a] += prob * n[a]
+            return
+        est = [s[a] / n[a] if n[a] else math.inf for a in range(K)]
+        g = max(range(K), key=lambda a: (est[a], -a))
+        for a in range(K):
+            pa = eps / K + (1 - eps if a == g else 0.0)
+            for x, px in ((1.0, means[a]), (0.0, 1 - means[a])):
+                if px > 0:
+                    n2, s2 = list(n), list(s)
+                    n2[a] += 1
+                    s2[a] += x
+                    rec(t + 1, n2, s2, prob * pa * px)
+
+    rec(0, [0] * K, [0.0] * K, 1.0)
+    return np.array(out)
+
+
+def test_egreedy_pull_counts_match_exact_enumeration():
+    means, eps, T, R = [0.3, 0.7, 0.5], 0.2, 5, 40_000
+    env = B.KArmedBandit(np.array(means))
+    run = B.run_mab(env, "egreedy", T=T, n_reps=R, epsilon=eps, rng=np.random.default_rng(4),
+                    checkpoints=np.array([T]))
+    exact = _egreedy_exact(means, eps, T)
+    assert exact.sum() == pytest.approx(T, abs=1e-12)
+    mean = run.pulls.mean(axis=0)
+    se = run.pulls.std(axis=0, ddof=1) / math.sqrt(R)
+    assert np.all(np.abs(mean - exact) < 4 * se)
+    # power: the same enumeration with epsilon / 2 is rejected on at least one arm
+    assert np.any(np.abs(mean - _egreedy_exact(means, eps / 2, T)) > 4 * se)

@@ -163,7 +163,7 @@ def test_bad_inputs():
         cnn.tree_kernels(X, filter_sizes=(3, 2))
     with pytest.raises(ValueError, match="depth >= 1"):
         cnn.tree_kernels(X, filter_sizes=())
-    with pytest.raises(ValueError, match="positive integers"):
+    with pytest.raises(ValueError, match=r"filter_sizes\[1\] must be >= 1"):
         cnn.tree_kernels(X, filter_sizes=(2, 0))
     with pytest.raises(ValueError, match="non-empty"):
         cnn.tree_kernels(np.ones((0, 8)), filter_sizes=(2,))

@@ -207,3 +207,52 @@ def test_bad_input(kwargs, exc, word):
     X = kwargs.pop("X")
     with pytest.raises(exc, match=word):
         fc.nngp_ntk(X, **kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# the four-point vertex away from criticality (chi_par != 1 separates chi^2 from chi)
+# --------------------------------------------------------------------------- #
+def test_relu_vertex_off_criticality_closed_form():
+    # hand derivation: for ReLU, <s^2>_K = K/2, <s^4>_K = 3K^2/2, chi_par = C_W/2; with C_b = 0,
+    # K^(l) = (C_W/2)^(l-1) K1 and V^(l+1) = chi^2 V^(l) + C_W^2 (5/4) K_l^2, so
+    # V^(l) = (l - 1) * (5/4) C_W^2 chi^(2(l-2)) K1^2.  C_W = 2.2 gives chi = 1.1.
+    cw, K1, L = 2.2, 0.8, 12
+    r = fc.single_input_recursions(K1, L, "relu", weight_var=cw)
+    chi = cw / 2
+    ell = np.arange(1, L + 1)
+    np.testing.assert_allclose(r["chi_par"], chi, rtol=1e-12)
+    np.testing.assert_allclose(r["K"], chi ** (ell - 1) * K1, rtol=1e-12)
+    expected = (ell - 1) * 1.25 * cw**2 * chi ** (2.0 * (ell - 2)) * K1**2
+    np.testing.assert_allclose(r["V"], expected, rtol=1e-11)
+    # negative control: the recursion with chi (not chi^2) misses the closed form by far more
+    wrong = np.zeros(L)
+    for l in range(L - 1):
+        wrong[l + 1] = chi * wrong[l] + 1.25 * cw**2 * r["K"][l] ** 2
+    assert np.max(np.abs(wrong - expected) / np.maximum(expected, 1e-300)) > 0.05
+
+
+def test_tanh_vertex_off_criticality_against_independent_quadrature():
+    # reference: scipy.integrate.quad for <s^2>, <s^4> and a central finite difference of
+    # K -> <s^2>_K for chi_par (independent of the Gaussian-identity form used by the code).
+    from scipy import integrate
+
+    cw, cb, K1, L = 1.5, 0.2, 0.9, 6
+
+    def gexp(f, K):
+        val, _ = integrate.quad(lambda z: f(z) * np.exp(-z * z / (2 * K)) / np.sqrt(2 * np.pi * K),
+                                -np.inf, np.inf, epsabs=1e-14, epsrel=1e-13)
+        return val
+
+    s2 = lambda K: gexp(lambda z: np.tanh(z) ** 2, K)  # noqa: E731
+    K, Vref = [K1], [0.0]
+    for _ in range(L - 1):
+        k = K[-1]
+        h = 1e-4 * k
+        chi = cw * (s2(k + h) - s2(k - h)) / (2 * h)  # truncation ~h^2 ~ 1e-8 relative
+        s4 = gexp(lambda z: np.tanh(z) ** 4, k)
+        Vref.append(chi**2 * Vref[-1] + cw**2 * (s4 - s2(k) ** 2))
+        K.append(cb + cw * s2(k))
+    r = fc.single_input_recursions(K1, L, "tanh", weight_var=cw, bias_var=cb, n_nodes=120)
+    np.testing.assert_allclose(r["K"], K, rtol=1e-10)
+    assert np.all(np.abs(r["chi_par"][:-1] - 1.0) > 0.05)  # genuinely off criticality
+    np.testing.assert_allclose(r["V"], Vref, rtol=1e-6, atol=1e-12)

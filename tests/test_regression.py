@@ -61,8 +61,9 @@ def test_select_ridge_uses_validation(data):
     [
         (lambda F, y: reg.ridge_fit(F[:, 0], y, 0.1), "2-D"),
         (lambda F, y: reg.ridge_fit(F, y[:-1], 0.1), "y must have shape"),
-        (lambda F, y: reg.ridge_fit(F, y, -1.0), "ridges"),
-        (lambda F, y: reg.ridge_fit(np.where(F > 2, np.nan, F), y, 0.1), "non-finite"),
+        (lambda F, y: reg.ridge_fit(F, y, -1.0), "ridge must be >= 0"),
+        (lambda F, y: reg.ridge_fit(np.where(F > 2, np.nan, F), y, 0.1), "F contains nan"),
+        (lambda F, y: reg.kernel_ridge_fit(-(F @ F.T), y, 0.1), "positive semi-definite"),
         (lambda F, y: reg.kernel_ridge_fit(F @ F.T + np.triu(np.ones((40, 40)), 1), y, 0.1), "symmetric"),
     ],
 )

@@ -202,7 +202,7 @@ def test_training_bad_input():
         tl.train_stage1(net, X[:, :2], y, ridge=1.0)
     with pytest.raises(ValueError, match="y must have shape"):
         tl.train_stage1(net, X, y[:-1], ridge=1.0)
-    with pytest.raises(ValueError, match="y contains non-finite"):
+    with pytest.raises(ValueError, match="y contains nan"):
         tl.train_stage1(net, X, np.full_like(y, np.nan), ridge=1.0)
     with pytest.raises(ValueError, match="ridges"):
         tl.train_stage2(net, X, y, ridges=[])

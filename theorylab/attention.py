@@ -36,6 +36,9 @@ from typing import Callable
 
 import numpy as np
 
+from . import _validate as V
+from .polynomials import hermite as _poly_hermite
+
 __all__ = [
     "ACTIVATIONS",
     "sample_tokens",
@@ -60,38 +63,25 @@ by N), and the normalised ``softmax`` over the keys."""
 # validation helpers
 # --------------------------------------------------------------------------- #
 def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    V.rng(rng)
 
 
-def _pos_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
+def _pos_int(name: str, value, minimum: int = 1, high: int = V.MAX_COUNT) -> int:
+    return V.count(name, value, low=minimum, high=high)
 
 
 def _nonneg_float(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}") from exc
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return v
+    return V.real(name, value, low=0.0)
 
 
 def _activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
-    return activation
+    return V.choice("activation", activation, ACTIVATIONS)
 
 
 def _tokens(x0, X, *, q: str = "x0", k: str = "X") -> tuple[np.ndarray, np.ndarray]:
     """Validate a batch: query ``(n, d)`` and keys ``(n, N, d)``."""
-    x0 = np.asarray(x0, dtype=float)
-    X = np.asarray(X, dtype=float)
+    x0 = V.array(q, x0)
+    X = V.array(k, X)
     if x0.ndim != 2:
         raise ValueError(f"{q} must have shape (n_samples, dim); got {x0.shape}")
     if X.ndim != 3:
@@ -106,29 +96,23 @@ def _tokens(x0, X, *, q: str = "x0", k: str = "X") -> tuple[np.ndarray, np.ndarr
         )
     if x0.shape[1] < 1:
         raise ValueError(f"{q} must have dim >= 1")
-    if not (np.all(np.isfinite(x0)) and np.all(np.isfinite(X))):
-        raise ValueError(f"{q} and {k} must be finite")
     return x0, X
 
 
 def _weights(W, dim: int) -> np.ndarray:
-    W = np.asarray(W, dtype=float)
+    W = V.array("W", W)
     if W.ndim != 3 or W.shape[1:] != (dim, dim):
         raise ValueError(f"W must have shape (n_heads, {dim}, {dim}); got {W.shape}")
     if W.shape[0] < 1:
         raise ValueError("W must hold at least one head (n_heads >= 1); got 0 heads")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("W must be finite")
     return W
 
 
 def _mean_matrix(mean, dim: int) -> np.ndarray:
-    m = np.asarray(mean, dtype=float)
+    m = V.array("mean", mean)
     if m.ndim == 0:
-        if not np.isfinite(m):
-            raise ValueError(f"mean must be finite; got {mean!r}")
         return float(m) * np.eye(dim)
-    if m.shape != (dim, dim) or not np.all(np.isfinite(m)):
+    if m.shape != (dim, dim):
         raise ValueError(f"mean must be a scalar (times I_d) or a finite ({dim}, {dim}) matrix; got shape {m.shape}")
     return m
 
@@ -143,11 +127,18 @@ def sample_tokens(n_samples: int, n_keys: int, dim: int, *, rng: np.random.Gener
     -------
     x0 : (n_samples, dim) query tokens
     X : (n_samples, n_keys, dim) key tokens
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> x0.shape, X.shape, bool(np.allclose(np.linalg.norm(X, axis=-1), 1.0))
+    ((4, 2), (4, 3, 2), True)
     """
     _check_rng(rng)
     n = _pos_int("n_samples", n_samples)
     N = _pos_int("n_keys", n_keys)
     d = _pos_int("dim", dim)
+    V.elements("n_samples * (n_keys + 1) * dim", (n, N + 1, d))
     Z = rng.standard_normal((n, N + 1, d))
     Z /= np.linalg.norm(Z, axis=-1, keepdims=True)
     return Z[:, 0, :].copy(), Z[:, 1:, :].copy()
@@ -170,10 +161,17 @@ def sample_qk_weights(
     Returns
     -------
     (n_heads, dim, dim)
+
+    Examples
+    --------
+    >>> W = sample_qk_weights(5, 3, mean=0.5, scale=0.0, rng=np.random.default_rng(0))
+    >>> W.shape, bool(np.allclose(W, 0.5 * np.eye(3)))
+    ((5, 3, 3), True)
     """
     _check_rng(rng)
     M = _pos_int("n_heads", n_heads)
     d = _pos_int("dim", dim)
+    V.elements("n_heads * dim * dim", (M, d, d))
     tau = _nonneg_float("scale", scale)
     W0 = _mean_matrix(mean, d)
     return W0[None] + tau * rng.standard_normal((M, d, d))
@@ -237,11 +235,19 @@ def rfa_features(
     (n, M * (d + value_bias)) features, head-major (column ``m*(d+b) + k``).
 
     Used by ``notebooks/kernels/random-feature-attention.md``.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(5, 2, rng=np.random.default_rng(1))
+    >>> rfa_features(x0, X, W, activation='softmax').shape
+    (4, 10)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
     W = _weights(W, d)
     activation = _activation(activation)
+    value_bias = V.flag("value_bias", value_bias)
     M = W.shape[0]
     p = M * (d + int(bool(value_bias)))
     bs = n if block_size is None else _pos_int("block_size", block_size)
@@ -269,11 +275,20 @@ def rfa_gram(
     Returns
     -------
     (n, n) symmetric matrix, equal to ``F @ F.T`` with ``F = rfa_features(...)``.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 3, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(5, 2, rng=np.random.default_rng(1))
+    >>> F = rfa_features(x0, X, W)
+    >>> bool(np.allclose(rfa_gram(x0, X, W, head_block=2), F @ F.T))
+    True
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
     W = _weights(W, d)
     activation = _activation(activation)
+    value_bias = V.flag("value_bias", value_bias)
     hb = _pos_int("head_block", head_block)
     M = W.shape[0]
     K = np.zeros((n, n))
@@ -287,10 +302,22 @@ def rfa_gram(
 
 
 def rfa_features_reference(x0, X, W, *, activation: str = "exp", value_bias: bool = False) -> np.ndarray:
-    """Slow, loop-based reference of :func:`rfa_features` (tests only, tiny inputs)."""
+    """Slow, loop-based reference of :func:`rfa_features` (tests only, tiny inputs:
+    at most 10^5 score evaluations).
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(2, 2, 2, rng=np.random.default_rng(0))
+    >>> W = sample_qk_weights(3, 2, rng=np.random.default_rng(1))
+    >>> bool(np.allclose(rfa_features_reference(x0, X, W), rfa_features(x0, X, W)))
+    True
+    """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
     W = _weights(W, d)
+    activation = _activation(activation)
+    value_bias = V.flag("value_bias", value_bias)
+    V.elements("n * n_heads * n_keys (a Python loop)", n * W.shape[0] * N * (d + 1), limit=10**6)
     M = W.shape[0]
     b = int(bool(value_bias))
     F = np.zeros((n, M * (d + b)))
@@ -344,6 +371,13 @@ def rfa_kernel_exact(
     Returns
     -------
     (n, m) kernel matrix.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(3, 2, 2, rng=np.random.default_rng(0))
+    >>> K = rfa_kernel_exact(x0, X, x0, X, scale=0.5)
+    >>> K.shape, bool(np.allclose(K, K.T))
+    ((3, 3), True)
     """
     x0, X = _tokens(x0, X)
     x0b, Xb = _tokens(x0b, Xb, q="x0b", k="Xb")
@@ -351,6 +385,7 @@ def rfa_kernel_exact(
         raise ValueError(f"x0b dimension {x0b.shape[1]} does not match x0 dimension {x0.shape[1]}")
     d = x0.shape[1]
     activation = _activation(activation)
+    value_bias = V.flag("value_bias", value_bias)
     tau = _nonneg_float("scale", scale)
     W0 = _mean_matrix(mean, d)
     if activation == "softmax":
@@ -399,6 +434,13 @@ def rfa_kernel_mc(
     Returns
     -------
     (n, m) kernel matrix.
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(3, 2, 2, rng=np.random.default_rng(0))
+    >>> K = rfa_kernel_mc(x0, X, x0, X, scale=0.5, n_samples=20000, rng=np.random.default_rng(1))
+    >>> bool(np.allclose(K, rfa_kernel_exact(x0, X, x0, X, scale=0.5), rtol=0.05))
+    True
     """
     _check_rng(rng)
     x0, X = _tokens(x0, X)
@@ -406,6 +448,8 @@ def rfa_kernel_mc(
     if x0b.shape[1] != x0.shape[1]:
         raise ValueError(f"x0b dimension {x0b.shape[1]} does not match x0 dimension {x0.shape[1]}")
     M = _pos_int("n_samples", n_samples)
+    V.elements("n_samples * (dim + 1) * (x0.shape[0] + x0b.shape[0])",
+               (M, x0.shape[1] + 1, x0.shape[0] + x0b.shape[0]))
     W = sample_qk_weights(M, x0.shape[1], mean=mean, scale=scale, rng=rng)
     F = rfa_features(x0, X, W, activation=activation, value_bias=value_bias)
     Fb = rfa_features(x0b, Xb, W, activation=activation, value_bias=value_bias)
@@ -430,10 +474,16 @@ def sample_mlp_weights(n_features: int, in_dim: int, *, rng: np.random.Generator
     Returns
     -------
     (n_features, in_dim)
+
+    Examples
+    --------
+    >>> sample_mlp_weights(8, 6, rng=np.random.default_rng(0)).shape
+    (8, 6)
     """
     _check_rng(rng)
     P = _pos_int("n_features", n_features)
     D = _pos_int("in_dim", in_dim)
+    V.elements("n_features * in_dim", (P, D))
     return rng.standard_normal((P, D))
 
 
@@ -454,10 +504,16 @@ def rfmlp_features(x0, X, Wmlp) -> np.ndarray:
     Returns
     -------
     (n, P)
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 2, 3, rng=np.random.default_rng(0))
+    >>> rfmlp_features(x0, X, sample_mlp_weights(8, 9, rng=np.random.default_rng(1))).shape
+    (4, 8)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
-    Wm = np.asarray(Wmlp, dtype=float)
+    Wm = V.array("Wmlp", Wmlp)
     if Wm.ndim != 2 or Wm.shape[1] != (N + 1) * d or Wm.shape[0] < 1:
         raise ValueError(f"Wmlp must have shape (n_features, {(N + 1) * d}); got {Wm.shape}")
     Z = np.concatenate([x0[:, None, :], X], axis=1).reshape(n, (N + 1) * d)
@@ -469,15 +525,20 @@ def rfmlp_features(x0, X, Wmlp) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 def hermite_he(k: int, t) -> np.ndarray:
     r"""Probabilists' Hermite polynomial :math:`\mathrm{He}_k(t)` by the three-term
-    recurrence :math:`\mathrm{He}_{k+1} = t\,\mathrm{He}_k - k\,\mathrm{He}_{k-1}`."""
-    k = _pos_int("k", k, minimum=0)
-    t = np.asarray(t, dtype=float)
-    h0, h1 = np.ones_like(t), t
-    if k == 0:
-        return h0
-    for j in range(1, k):  # recurrence in the degree, vectorised over t
-        h0, h1 = h1, t * h1 - j * h0
-    return h1
+    recurrence :math:`\mathrm{He}_{k+1} = t\,\mathrm{He}_k - k\,\mathrm{He}_{k-1}`
+    (:func:`theorylab.polynomials.hermite` under this module's argument names).
+
+    Examples
+    --------
+    >>> hermite_he(2, [0.0, 2.0]).tolist()
+    [-1.0, 3.0]
+    """
+    k = V.integer("k", k, low=0, high=1000)
+    t = V.array("t", t)
+    try:
+        return _poly_hermite(k, t)
+    except ValueError:
+        raise ValueError(f"t: He_{k}(t) overflows float64 at these points") from None
 
 
 def target_hermite(x0, X, *, k: int, beta=None, link: Callable | None = None) -> np.ndarray:
@@ -493,14 +554,27 @@ def target_hermite(x0, X, *, k: int, beta=None, link: Callable | None = None) ->
     Returns
     -------
     (n,)
+
+    Examples
+    --------
+    >>> x0, X = sample_tokens(4, 2, 3, rng=np.random.default_rng(0))
+    >>> target_hermite(x0, X, k=1).shape
+    (4,)
     """
     x0, X = _tokens(x0, X)
     n, N, d = X.shape
+    k = V.integer("k", k, low=0, high=1000)
     t = math.sqrt(d) * np.einsum("pd,pid->pi", x0, X)
-    g = hermite_he(k, t) if link is None else np.asarray(link(t), dtype=float)
+    if link is None:
+        g = hermite_he(k, t)
+    else:
+        V.function("link", link, what="t -> g(t)")
+        g = np.asarray(link(t), dtype=float)
+        if g.shape != t.shape or not np.all(np.isfinite(g)):
+            raise ValueError(f"link must map an array of shape {t.shape} to finite values of the same shape")
     if beta is not None:
-        b = np.asarray(beta, dtype=float)
-        if b.shape != (d,) or not np.all(np.isfinite(b)):
+        b = V.array("beta", beta)
+        if b.shape != (d,):
             raise ValueError(f"beta must be a finite vector of shape ({d},); got {b.shape}")
         g = g * (math.sqrt(d) * (X @ b))
     return g.mean(axis=1)

@@ -36,27 +36,74 @@ def _profile_arg(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _table(rows: list[list[str]], head: list[str]) -> str:
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines = [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*map(str, r)) for r in rows]
+def _positive(kind: type, what: str):
+    """An argparse type: a number > 0 (argparse names the option in its error)."""
+    def parse(value: str):
+        try:
+            x = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {value!r}") from None
+        if not x > 0:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {value!r}")
+        return x
+    parse.__name__ = what
+    return parse
+
+
+def _term_width() -> int:
+    """Columns of the terminal (``COLUMNS`` if set; 120 when not a terminal)."""
+    import shutil
+
+    return max(60, shutil.get_terminal_size((120, 24)).columns)
+
+
+def _table(rows: list[list[str]], head: list[str], *, wrap: Sequence[int] = (),
+           wide: bool = False, width: int | None = None) -> str:
+    """A plain-text table. Columns listed in ``wrap`` are wrapped onto several lines so
+    the table fits ``width`` (default: the terminal); nothing is cut. ``wide`` keeps
+    every cell on one line, however long."""
+    import textwrap
+
+    rows = [[str(x) for x in r] for r in rows]
+    natural = [max(len(x) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
+    widths = list(natural)
+    total = width or _term_width()
+    wrap = [i for i in wrap if 0 <= i < len(head)]
+    if not wide and wrap and sum(widths) + 2 * (len(widths) - 1) > total:
+        fixed = sum(w for i, w in enumerate(widths) if i not in wrap) + 2 * (len(widths) - 1)
+        floor = {i: min(natural[i], max(len(head[i]), 12)) for i in wrap}
+        room = max(total - fixed - sum(floor.values()), 0)
+        extra = {i: natural[i] - floor[i] for i in wrap}
+        want = sum(extra.values()) or 1
+        for i in wrap:  # the room left over is shared in proportion to what each column lacks
+            widths[i] = floor[i] + min(extra[i], room * extra[i] // want)
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for r in rows:
+        cells = [textwrap.wrap(x, widths[i], break_on_hyphens=False) or [""] if i in wrap and len(x) > widths[i]
+                 else [x] for i, x in enumerate(r)]
+        for k in range(max(len(c) for c in cells)):
+            lines.append("  ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
     return "\n".join(lines)
 
 
-def _short(text: str, n: int) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _claims_table(records: list[dict]) -> str:
-    rows = []
+def _claims_table(records: list[dict], *, wide: bool = False) -> str:
+    """Every record, grouped by paper (one heading line per paper, so the table's width
+    goes to the criterion and the control, which wrap to the terminal unless ``wide``)."""
+    out = []
+    by_slug: dict[str, list[dict]] = {}
     for r in records:
-        verdict = claims.verdict_label(r)
-        ctrl = claims.control_text(r)
-        rows.append([r["slug"], r["claim"], r.get("role", "claim"), r["kind"], r.get("grade") or "-",
-                     _short(r["criterion"], 70), _short(ctrl, 30), verdict])
-    return _table(rows, ["paper", "claim", "role", "kind", "grade", "criterion", "control", "verdict"])
+        by_slug.setdefault(r["slug"], []).append(r)
+    for slug, recs in by_slug.items():
+        rows = []
+        for r in recs:
+            verdict = claims.verdict_label(r)
+            ctrl = claims.control_text(r)
+            rows.append([r["claim"], r.get("role", "claim"), r["kind"], r.get("grade") or "-",
+                         r["criterion"], ctrl, verdict])
+        out.append(f"{slug}\n" + _table(rows, ["claim", "role", "kind", "grade", "criterion", "control", "verdict"],
+                                         wrap=(4, 5), wide=wide))
+    return "\n\n".join(out)
 
 
 def _summary_line(records: list[dict]) -> str:
@@ -84,11 +131,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             impl = st["n_implementation"]
             checks = f"{impl} implementation checks" if impl else "-"
         elif state == "not-checkable":
-            state = "not checkable on CPU: " + _short(r["x_reason"], 60)
+            state = "not checkable on CPU: " + r["x_reason"]
         elif state == "not-written":
             state = "not yet written"
         rows.append([r["part"], r["slug"], r["cls"], state, checks])
-    print(_table(rows, ["part", "slug", "class", "status (claims)", "other checks"]))
+    print(_table(rows, ["part", "slug", "class", "status (claims)", "other checks"], wrap=(3,),
+                 wide=args.wide))
     n_nb = sum(1 for r in registry.status() if r["notebook"])
     print(f"\n{len(rows)} papers, {n_nb} notebooks")
     return 0
@@ -97,23 +145,34 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_ledger(args: argparse.Namespace) -> int:
     records = claims.load_all_records()
     if args.slug:
-        registry.get(args.slug)
+        paper = registry.get(args.slug)
+        if registry.notebook_path(args.slug) is None:
+            print(_no_notebook(paper), file=sys.stderr)
+            return 2
         records = [r for r in records if r["slug"] == args.slug]
     if args.json:
         print(json.dumps([{k: r.get(k) for k in JSON_FIELDS} for r in records], indent=1, ensure_ascii=False))
     else:
         if not records:
-            print("no ledger records yet: run `theorylab book` or `theorylab run <slug>`")
+            hint = f"theorylab run {args.slug}" if args.slug else "theorylab book` or `theorylab run <slug>"
+            print(f"no ledger records yet: run `{hint}`")
         else:
-            print(_claims_table(records))
+            print(_claims_table(records, wide=args.wide))
             print("\n" + _summary_line(records))
     return 1 if any(claims.is_unexpected(r) for r in records) else 0
 
 
-def _report(results: list[runner.RunResult]) -> int:
+def _no_notebook(paper: registry.Paper) -> str:
+    if not paper.checkable:
+        return f"{paper.slug}: not checkable on a CPU ({paper.x_reason}); no notebook exists"
+    return (f"{paper.slug}: no notebook exists yet (it would be notebooks/{paper.part}/{paper.slug}.md), "
+            "so there is no ledger to show")
+
+
+def _report(results: list[runner.RunResult], *, wide: bool = False) -> int:
     records = [rec for res in results for rec in res.records]
     if records:
-        print(_claims_table(records))
+        print(_claims_table(records, wide=wide))
     print()
     for res in results:
         if not res.ok:
@@ -127,16 +186,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     paper = registry.get(args.slug)
     path = registry.notebook_path(args.slug)
     if path is None:
-        if not paper.checkable:
-            print(f"{args.slug}: not checkable on a CPU ({paper.x_reason}); no notebook", file=sys.stderr)
-        else:
-            print(f"{args.slug}: notebook not yet written (expected notebooks/{paper.part}/{args.slug}.md)",
-                  file=sys.stderr)
+        print(_no_notebook(paper), file=sys.stderr)
         return 2
     job = runner.NotebookJob(slug=args.slug, part=paper.part, path=path)
-    results = runner.execute([job], profile=args.profile, jobs_parallel=1, timeout=args.timeout, force=True)
+    results = runner.execute([job], profile=args.profile, jobs_parallel=1, timeout=args.timeout, force=True,
+                             cell_progress=True)
     print(f"executed notebook: {config.build_dir() / 'executed' / paper.part / (args.slug + '.ipynb')}")
-    return _report(results)
+    return _report(results, wide=args.wide)
 
 
 def cmd_book(args: argparse.Namespace) -> int:
@@ -145,7 +201,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     print(f"theorylab book: {len(jobs)} notebooks at profile {prof!r}", file=sys.stderr)
     results = runner.execute(jobs, profile=prof, jobs_parallel=args.jobs, timeout=args.timeout, force=args.force)
     runner.write_generated_pages()
-    status = _report(results)
+    status = _report(results, wide=args.wide)
     if args.no_html:
         return status
     if status != 0 and not args.keep_going:
@@ -153,7 +209,7 @@ def cmd_book(args: argparse.Namespace) -> int:
               "(use --keep-going to render anyway)", file=sys.stderr)
         return status
     print("rendering the book (Jupyter Book, warnings as errors) ...", file=sys.stderr)
-    proc = runner.build_html(profile=prof, quiet=True)
+    proc = runner.build_html(profile=prof, quiet=True, progress=True)
     log = (proc.stdout or "") + (proc.stderr or "")
     import re
 
@@ -189,19 +245,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="theorylab", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
+    wide = dict(action="store_true", help="one line per row, however long (default: wrap long "
+                                          "cells to the terminal's width)")
+    seconds = _positive(int, "a whole number of seconds > 0")
+    jobs = _positive(int, "an integer >= 1")
+
     s = sub.add_parser("list", help="papers of the collection and their status")
+    s.add_argument("--wide", **wide)
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("run", help="execute one notebook and print its claims")
     s.add_argument("slug")
     s.add_argument("--profile", type=_profile_arg, default=None, help="quick (default) or full")
-    s.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
+    s.add_argument("--timeout", type=seconds, default=3600, help="per-cell timeout in seconds (> 0)")
+    s.add_argument("--wide", **wide)
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("book", help="execute every notebook and render the book into _build/html")
     s.add_argument("--profile", type=_profile_arg, default=None, help="quick (default) or full")
-    s.add_argument("--jobs", "-j", type=int, default=2, help="notebooks executed in parallel (default 2)")
-    s.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
+    s.add_argument("--jobs", "-j", type=jobs, default=2, help="notebooks executed in parallel (default 2)")
+    s.add_argument("--timeout", type=seconds, default=3600, help="per-cell timeout in seconds (> 0)")
+    s.add_argument("--wide", **wide)
     s.add_argument("--force", action="store_true", help="re-execute notebooks even if unchanged")
     s.add_argument("--keep-going", action="store_true", help="render the book even if a claim failed")
     s.add_argument("--no-html", action="store_true", help="execute and write the ledger, skip the HTML")
@@ -210,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ledger", help="print every ledger record")
     s.add_argument("--json", action="store_true", help="a JSON array of all records")
     s.add_argument("--slug", default=None, help="only this paper")
+    s.add_argument("--wide", **wide)
     s.set_defaults(func=cmd_ledger)
     s = sub.add_parser("cache", help="show or clear the on-disk cache of sweep runs")
     s.add_argument("--clear", action="store_true", help="delete every cached run")

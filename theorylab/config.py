@@ -46,14 +46,23 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Profile:
-    """The active run profile (``quick`` or ``full``)."""
+    """The active run profile (``quick`` or ``full``).
+
+    Examples
+    --------
+    >>> Profile('full').pick(quick=1, full=2)
+    2
+    """
 
     name: str
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"profile name must be a str, one of {', '.join(map(repr, PROFILES))}; "
+                            f"got {type(self.name).__name__}")
         if self.name not in PROFILES:
             raise ValueError(
-                f"profile must be one of {', '.join(map(repr, PROFILES))}; got {self.name!r}"
+                f"profile name must be one of {', '.join(map(repr, PROFILES))}; got {self.name!r}"
             )
 
     @property
@@ -87,6 +96,12 @@ def profile(name: str | None = None) -> Profile:
     ------
     ValueError
         If the name is not one of :data:`PROFILES`; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> P = profile("quick")
+    >>> P.pick(quick=100, full=10_000)
+    100
     """
     if name is None:
         raw = os.environ.get("THEORYLAB_PROFILE", "").strip()
@@ -105,7 +120,13 @@ def profile(name: str | None = None) -> Profile:
 
 def repo_root() -> Path:
     """The repository root: ``THEORYLAB_ROOT``, else the nearest folder above the
-    working directory containing ``book.yml``, else the folder above the package."""
+    working directory containing ``book.yml``, else the folder above the package.
+
+    Examples
+    --------
+    >>> (repo_root() / 'theorylab').is_dir()
+    True
+    """
     env = os.environ.get("THEORYLAB_ROOT")
     if env:
         return Path(env).resolve()
@@ -117,17 +138,35 @@ def repo_root() -> Path:
 
 
 def build_dir() -> Path:
-    """``THEORYLAB_BUILD_DIR`` or ``<root>/_build``."""
+    """``THEORYLAB_BUILD_DIR`` or ``<root>/_build``.
+
+    Examples
+    --------
+    >>> build_dir().name in ('_build', 'build')
+    True
+    """
     env = os.environ.get("THEORYLAB_BUILD_DIR")
     return Path(env).resolve() if env else repo_root() / "_build"
 
 
 def ledger_dir() -> Path:
-    """Folder of the per-notebook ledger JSON files: ``<build>/ledger``."""
+    """Folder of the per-notebook ledger JSON files: ``<build>/ledger``.
+
+    Examples
+    --------
+    >>> ledger_dir().name
+    'ledger'
+    """
     return build_dir() / "ledger"
 
 
 def figures_dir() -> Path:
-    """``THEORYLAB_FIGURES_DIR`` or ``<root>/figures``."""
+    """``THEORYLAB_FIGURES_DIR`` or ``<root>/figures``.
+
+    Examples
+    --------
+    >>> figures_dir().name in ('figures', 'figures_dir')
+    True
+    """
     env = os.environ.get("THEORYLAB_FIGURES_DIR")
     return Path(env).resolve() if env else repo_root() / "figures"

@@ -1,7 +1,7 @@
 """The collection: the 58 papers theorylab covers, and where each stands.
 
-The registry is one data file, ``theorylab/data/papers.json``, built from the paper
-catalogue (``shared/papers/``): slug, title, authors, year, arXiv id, venue, part,
+The registry is one data file, ``theorylab/data/papers.json``: for every paper its slug,
+title, authors, year, arXiv id, venue, part,
 class (``T`` theory with checkable theorems, ``M`` empirical paper whose mechanism is
 checkable at toy scale, ``X`` nothing honestly checkable on a CPU) and, for class X,
 the reason.
@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import _validate as V
 from . import claims, config
 
 __all__ = ["Paper", "PARTS", "papers", "get", "notebook_path", "status", "suggest", "UnknownPaper"]
@@ -64,7 +65,15 @@ def papers() -> tuple[Paper, ...]:
 
 
 def suggest(slug: str, n: int = 3) -> list[str]:
-    """Closest registered slugs to ``slug``."""
+    """Closest registered slugs to ``slug`` (at most ``n``).
+
+    Examples
+    --------
+    >>> suggest("cross-entropy", n=1)
+    ['cross-entropy-hconsistency']
+    """
+    V.text("slug", slug, nonempty=False)
+    n = V.count("n", n, low=0, high=10_000)
     slugs = [p.slug for p in papers()]
     close = difflib.get_close_matches(slug, slugs, n=n, cutoff=0.4)
     if not close:
@@ -73,7 +82,14 @@ def suggest(slug: str, n: int = 3) -> list[str]:
 
 
 def get(slug: str) -> Paper:
-    """The paper with this slug; :class:`UnknownPaper` (a ``ValueError``) otherwise."""
+    """The paper with this slug; :class:`UnknownPaper` (a ``ValueError``) otherwise.
+
+    Examples
+    --------
+    >>> get("cross-entropy-hconsistency").part
+    'learning-theory'
+    """
+    V.text("slug", slug)
     for p in papers():
         if p.slug == slug:
             return p
@@ -85,8 +101,18 @@ def get(slug: str) -> Paper:
 
 
 def notebook_path(slug: str, root: Path | None = None) -> Path | None:
-    """``notebooks/<part>/<slug>.md`` if it exists, else ``None``."""
+    """``notebooks/<part>/<slug>.md`` under ``root`` (default: the repository root) if it
+    exists, else ``None``.
+
+    Examples
+    --------
+    >>> notebook_path('cross-entropy-hconsistency').name
+    'cross-entropy-hconsistency.md'
+    """
     p = get(slug)
+    if root is not None and not isinstance(root, (str, Path)):
+        raise TypeError(f"root must be a path; got {type(root).__name__}")
+    root = Path(root) if root is not None else None
     base = (root or config.repo_root()) / "notebooks"
     path = base / p.part / f"{slug}.md"
     return path if path.is_file() else None
@@ -101,6 +127,12 @@ def status(root: Path | None = None, ledger_folder: Path | None = None) -> list[
       ``not-written``, or ``not-checkable``;
     - ``counts``: verdict → number of records;
     - ``records``: the ledger records of that paper.
+
+    Examples
+    --------
+    >>> rows = status()
+    >>> len(rows) == len(papers()), sorted(rows[0])[:3]
+    (True, ['arxiv', 'authors', 'cls'])
     """
     root = root or config.repo_root()
     recs = claims.load_all_records(ledger_folder)

@@ -19,11 +19,14 @@ The pieces behind ``theorylab run`` and ``theorylab book``:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -125,27 +128,64 @@ def _is_cached(path: Path, profile: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def _environ(**values: str):
+    """Set environment variables for the duration of a block (kernels inherit them)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _kernel_config(socket_dir: str):
+    """Kernel managers talk to the kernel over local IPC sockets in ``socket_dir`` (an
+    absolute path: the kernel runs in the notebook's folder), not TCP: nothing listens
+    on a port, and ipykernel has no "running over TCP without encryption" warning to
+    print over the progress bar."""
+    from traitlets.config import Config
+
+    cfg = Config()
+    cfg.KernelManager.transport = "ipc"
+    cfg.KernelManager.ip = os.path.join(socket_dir, "kernel")
+    return cfg
+
+
 def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
-                 blas_threads: int | None = None) -> RunResult:
-    """Worker: execute one notebook (runs in a separate process)."""
+                 blas_threads: int | None = None, cell_progress: bool = False) -> RunResult:
+    """Execute one notebook (in a worker process, or in-process for a single ``run``,
+    then with a progress bar over its code cells when ``cell_progress``)."""
+    env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root,
+           "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
+    if blas_threads is not None:  # the kernel inherits this environment
+        env.update({v: str(blas_threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
+    with _environ(**env):  # paths, the profile and the kernel's environment all follow it
+        return _execute_in_env(job, profile, timeout, cell_progress)
+
+
+def _execute_in_env(job: NotebookJob, profile: str, timeout: int, cell_progress: bool) -> RunResult:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    os.environ["THEORYLAB_PROFILE"] = profile
-    os.environ["THEORYLAB_ROOT"] = root
-    if blas_threads is not None:  # the kernel inherits this environment
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(blas_threads)
-    os.environ.setdefault("MPLBACKEND", "Agg")
     build = config.build_dir()
     nb = _read_notebook(job.path)
     t0 = time.perf_counter()
     error = ""
+    sockets = tempfile.mkdtemp(prefix="theorylab-kernel-")
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", allow_errors=False, record_timing=False,
-        resources={"metadata": {"path": str(job.path.parent)}},
+        resources={"metadata": {"path": str(job.path.parent)}}, config=_kernel_config(sockets),
     )
+    n_code = sum(1 for c in nb.cells if c.cell_type == "code")
+    bar = _progress(n_code, f"{job.slug}", unit="cell") if cell_progress and n_code else None
+    if bar is not None:
+        client.on_cell_executed = lambda **kw: bar.update(1)
     try:
         client.execute()
     except CellTimeoutError as exc:
@@ -154,6 +194,10 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
         error = _error_summary(nb, exc)
     except Exception as exc:  # kernel died, missing kernel, ...
         error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if bar is not None:
+            bar.close()
+        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - t0
     out = build / "executed" / job.part / f"{job.slug}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -201,13 +245,21 @@ def _write_status(res: RunResult, profile: str) -> None:
     )
 
 
-def _progress(total: int, desc: str):
+def _progress(total: int, desc: str, unit: str = "nb"):
     try:
         from tqdm.auto import tqdm
 
-        return tqdm(total=total, desc=desc, unit="nb", file=sys.stderr, dynamic_ncols=True)
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
     except ImportError:  # pragma: no cover
         return None
+
+
+def _result_line(res: RunResult) -> str:
+    mark = "ok" if res.ok and not res.unexpected else "FAILED"
+    line = f"{mark:>6}  {res.part}/{res.slug}  {res.seconds:6.1f} s"
+    if res.error:
+        line += f"  — {res.error}"
+    return line
 
 
 def execute(
@@ -218,15 +270,21 @@ def execute(
     timeout: int = 900,
     force: bool = False,
     echo: Callable[[str], None] | None = None,
+    cell_progress: bool = False,
 ) -> list[RunResult]:
     """Execute notebooks (skipping unchanged, already-executed ones unless ``force``).
 
-    Returns one :class:`RunResult` per notebook, in the input order.
+    Several notebooks run in ``jobs_parallel`` worker processes with a progress bar
+    that advances per notebook; a single notebook runs in this process, with a progress
+    bar over its code cells when ``cell_progress``. Returns one :class:`RunResult` per
+    notebook, in the input order.
     """
     prof = config.profile(profile).name
     jobs = list(jobs)
-    if jobs_parallel < 1:
-        raise ValueError(f"jobs_parallel must be >= 1; got {jobs_parallel}")
+    if isinstance(jobs_parallel, bool) or not isinstance(jobs_parallel, int) or jobs_parallel < 1:
+        raise ValueError(f"jobs_parallel must be an integer >= 1; got {jobs_parallel!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ValueError(f"timeout must be a whole number of seconds >= 1; got {timeout!r}")
     echo = echo or (lambda s: print(s, file=sys.stderr))
     root = str(config.repo_root())
     results: dict[str, RunResult] = {}
@@ -243,6 +301,13 @@ def execute(
         todo.append(job)
     if len(results):
         echo(f"{len(results)} notebook(s) unchanged since their last run at profile {prof!r}: reusing")
+    if len(todo) == 1 and (jobs_parallel == 1 or cell_progress):
+        job = todo[0]
+        res = _execute_one(job, prof, timeout, root, None, cell_progress)
+        _write_status(res, prof)
+        results[job.slug] = res
+        echo(_result_line(res))
+        todo = []
     bar = _progress(len(todo), f"executing ({prof})") if todo else None
     if todo:
         with ProcessPoolExecutor(max_workers=min(jobs_parallel, len(todo))) as pool:
@@ -257,12 +322,9 @@ def execute(
                     res = RunResult(job.slug, job.part, False, 0.0, error=f"{type(exc).__name__}: {exc}")
                 _write_status(res, prof)
                 results[job.slug] = res
-                mark = "ok" if res.ok and not res.unexpected else "FAILED"
-                line = f"{mark:>6}  {job.part}/{job.slug}  {res.seconds:6.1f} s"
-                if res.error:
-                    line += f"  — {res.error}"
+                line = _result_line(res)
                 if bar is not None:
-                    bar.write(line)
+                    bar.write(line, file=sys.stderr)
                     bar.update(1)
                 else:
                     echo(line)
@@ -281,8 +343,14 @@ STATE_MARK = {
 }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|])")
+
+
 def _md_escape(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell: one line, and every character Markdown (or MyST's
+    dollar math, or raw HTML) would interpret is escaped — a statement such as
+    ``C_W <s s>_K`` must not become a strikethrough, ``$5 and $6`` not math."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def _paper_state(r: dict[str, Any]) -> str:
@@ -330,8 +398,9 @@ def ledger_markdown(rows: list[dict[str, Any]]) -> str:
             f"**{len(cl)} claim checks**: {ok} reproduced, {nr} not reproduced, {rep} reported only; "
             f"plus {n_impl} implementation checks (counted apart). Profile: {', '.join(profiles)}.\n"
         )
+    order = toc_order()
     for part, caption in registry.PARTS.items():
-        prow = [r for r in rows if r["part"] == part]
+        prow = _sidebar_sorted([r for r in rows if r["part"] == part], order)
         out.append(f"\n## {caption}\n")
         out.append("| paper | class | status (claims) | grades of reproduced claims | implementation checks |")
         out.append("|---|---|---|---|---|")
@@ -398,22 +467,64 @@ def summary_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(head + lines) + "\n" + tail
 
 
+def toc_order(root: Path | None = None) -> dict[str, int]:
+    """Position of every page in ``toc.yml`` (``notebooks/<part>/<slug>`` → index): the
+    sidebar's order, which the ledger and status pages follow."""
+    import yaml  # jupyter-book depends on PyYAML
+
+    root = root or config.repo_root()
+    files: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(str(node["file"]))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    try:
+        walk(yaml.safe_load((root / "toc.yml").read_text(encoding="utf-8")))
+    except OSError:
+        return {}
+    return {f: i for i, f in enumerate(files)}
+
+
+def _sidebar_sorted(rows: list[dict[str, Any]], order: dict[str, int]) -> list[dict[str, Any]]:
+    """Papers with a notebook first, in sidebar order; then the others, in registry order."""
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+        i, r = item
+        nb = r.get("notebook")
+        pos = order.get(nb[:-3], len(order)) if nb else None
+        return (0, pos) if pos is not None else (1, i)
+
+    return [r for _, r in sorted(enumerate(rows), key=key)]
+
+
 def status_markdown(root: Path | None = None) -> str:
-    """The status page body: execution time of every notebook."""
+    """The status page body: execution time of every notebook, in sidebar order."""
     folder = config.build_dir() / "status"
+    order = toc_order(root)
+    jobs = sorted(discover(root), key=lambda j: order.get(f"notebooks/{j.part}/{j.slug}", len(order)))
     rows = []
-    for job in discover(root):
+    total = 0.0
+    for job in jobs:
         f = folder / f"{job.slug}.json"
+        page = f"{{doc}}`{job.slug} </notebooks/{job.part}/{job.slug}>`"
         if f.exists():
             st = json.loads(f.read_text(encoding="utf-8"))
-            ok = "✅" if st.get("ok") else f"❌ {_md_escape(st.get('error', ''))}"
-            rows.append(f"| {job.part}/{job.slug} | {st['profile']} | {st['seconds']:.1f} | {ok} | {st.get('finished', '')} |")
+            total += float(st.get("seconds", 0.0))
+            if st.get("ok"):
+                result = '<span class="tl-verdict tl-ok">ran without error</span>'
+            else:
+                result = f'<span class="tl-verdict tl-failed">failed</span> {_md_escape(st.get("error", ""))}'
+            rows.append(f"| {page} | {job.part} | {st['profile']} | {st['seconds']:.1f} | {result} | "
+                        f"{st.get('finished', '')} |")
         else:
-            rows.append(f"| {job.part}/{job.slug} | — | — | not run yet | |")
-    total = 0.0
-    for f in folder.glob("*.json") if folder.exists() else []:
-        total += float(json.loads(f.read_text(encoding="utf-8")).get("seconds", 0.0))
-    head = ["| notebook | profile | seconds | result | finished |", "|---|---|---|---|---|"]
+            rows.append(f'| {page} | {job.part} | — | — | <span class="tl-verdict tl-not-run">not run yet</span> | |')
+    head = ["| notebook | part | profile | seconds | result | finished |", "|---|---|---|---|---|---|"]
     return "\n".join(head + rows) + f"\n\nTotal execution time: {total:.1f} s.\n"
 
 
@@ -430,11 +541,15 @@ def write_generated_pages(root: Path | None = None) -> Path:
 
 
 def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
-    """A copy of ``book.yml`` pointing at the profile's execution cache."""
+    """A copy of ``book.yml`` pointing at the profile's execution cache (the copy lives
+    in the build folder, so the paths of local Sphinx extensions are made absolute)."""
     import yaml  # jupyter-book depends on PyYAML
 
     root = config.repo_root()
     cfg = yaml.safe_load((root / "book.yml").read_text(encoding="utf-8"))
+    local = (cfg.get("sphinx") or {}).get("local_extensions") or {}
+    for name, folder in local.items():
+        local[name] = str((root / folder).resolve())
     cfg.setdefault("execute", {})
     cfg["execute"]["execute_notebooks"] = execute_notebooks
     cfg["execute"]["cache"] = str(_cache_dir(profile))
@@ -446,11 +561,14 @@ def book_config(profile: str, *, execute_notebooks: str = "cache") -> Path:
 
 def build_html(
     *, profile: str | None = None, execute_notebooks: str = "cache", output: Path | None = None,
-    quiet: bool = False,
+    quiet: bool = False, progress: bool = False,
 ) -> subprocess.CompletedProcess:
     """Render the book with Jupyter Book 1, warnings as errors.
 
     ``output`` is the folder that receives ``_build/html`` (default: the repository).
+    ``quiet`` captures Jupyter Book's output in the returned process (``stdout``);
+    ``progress`` (implies ``quiet``) shows a progress bar over the pages as Sphinx
+    reads and writes them.
     """
     prof = config.profile(profile).name
     root = config.repo_root()
@@ -461,5 +579,37 @@ def build_html(
     if output is not None:
         cmd += ["--path-output", str(output)]
     env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg")
-    return subprocess.run(cmd, cwd=root, env=env, text=True,
-                          capture_output=quiet)
+    if not progress:
+        return subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=quiet)
+    return _run_with_page_progress(cmd, cwd=root, env=env)
+
+
+_SPHINX_STEP = re.compile(r"^(reading sources|writing output)\.\.\.\s*\[\s*(\d+)%\]\s*(\S*)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _run_with_page_progress(cmd: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run a Sphinx build, turning its "reading sources... [ 40%] page" lines into a bar."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, bufsize=1)
+    lines: list[str] = []
+    bar, phase = None, None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        m = _SPHINX_STEP.match(_ANSI.sub("", line).strip())
+        if not m:
+            continue
+        step, pct, page = m.group(1), int(m.group(2)), m.group(3)
+        if step != phase:
+            if bar is not None:
+                bar.close()
+            bar = _progress(100, f"rendering: {step}", unit="%")
+            phase = step
+        if bar is not None:
+            bar.set_postfix_str(page, refresh=False)
+            bar.update(pct - bar.n)
+    if bar is not None:
+        bar.close()
+    rc = proc.wait()
+    return subprocess.CompletedProcess(cmd, rc, "".join(lines), "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as V
 from .claims import fit_loglog
 
 __all__ = ["fit_loglog", "bootstrap_loglog_slope", "mean_se"]
@@ -13,14 +14,22 @@ __all__ = ["fit_loglog", "bootstrap_loglog_slope", "mean_se"]
 def mean_se(samples, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Mean and standard error of the mean along ``axis`` (ddof = 1).
 
-    ``(..., r, ...) -> (mean, se)`` with the repetition axis removed.
+    ``(..., r, ...) -> (mean, se)`` with the repetition axis removed; ``samples`` finite
+    with at least 2 entries along ``axis``.
+
+    Examples
+    --------
+    >>> m, se = mean_se([[1.0, 10.0], [3.0, 14.0]])
+    >>> m.tolist(), se.tolist()
+    ([2.0, 12.0], [1.0, 2.0])
     """
-    a = np.asarray(samples, dtype=float)
-    if a.shape[axis] < 2:
-        raise ValueError(f"need at least 2 samples along axis {axis}; got {a.shape[axis]}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("samples contain non-finite values")
-    return a.mean(axis=axis), a.std(axis=axis, ddof=1) / np.sqrt(a.shape[axis])
+    a = V.array("samples", samples)
+    if a.ndim == 0:
+        raise ValueError("samples must be an array with a repetition axis; got a scalar")
+    ax = V.integer("axis", axis, low=-a.ndim, high=a.ndim - 1)
+    if a.shape[ax] < 2:
+        raise ValueError(f"samples need at least 2 entries along axis {ax}; got {a.shape[ax]}")
+    return a.mean(axis=ax), a.std(axis=ax, ddof=1) / np.sqrt(a.shape[ax])
 
 
 def bootstrap_loglog_slope(
@@ -40,19 +49,26 @@ def bootstrap_loglog_slope(
     -------
     dict with ``slope`` (fit of the mean curve), ``lo``, ``hi`` (bootstrap
     percentile interval at ``level``), ``boot_se``.
+
+    Examples
+    --------
+    >>> Y = np.array([[1.0, 4.0, 16.0], [1.2, 4.4, 15.0]])
+    >>> out = bootstrap_loglog_slope([1.0, 2.0, 4.0], Y, n_boot=100, rng=np.random.default_rng(0))
+    >>> round(out["slope"], 3), out["lo"] <= out["slope"] <= out["hi"]
+    (1.908, True)
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
-    xa = np.asarray(x, dtype=float)
-    Ya = np.asarray(Y, dtype=float)
-    if Ya.ndim != 2 or Ya.shape[1] != xa.size:
-        raise ValueError(f"Y must have shape (repetitions, {xa.size}); got {Ya.shape}")
+    V.rng(rng)
+    xa = V.array("x", x, ndim=1, low=0.0, low_open=True)
+    if xa.size < 2:
+        raise ValueError(f"x needs at least 2 abscissae for a slope; got {xa.size}")
+    Ya = V.array("Y", Y, shape=("repetitions", xa.size))
     if Ya.shape[0] < 2:
-        raise ValueError("Y needs at least 2 repetitions for a bootstrap")
-    if int(n_boot) < 10:
-        raise ValueError(f"n_boot must be >= 10; got {n_boot}")
-    if np.any(xa <= 0) or np.any(Ya.mean(axis=0) <= 0):
-        raise ValueError("x and the mean of Y must be strictly positive")
+        raise ValueError("Y needs at least 2 repetitions (rows) for a bootstrap")
+    n_boot = V.count("n_boot", n_boot, low=10, high=10**7)
+    V.elements("n_boot * repetitions", (n_boot, Ya.shape[0], xa.size))
+    level = V.real("level", level, low=0.0, high=1.0, low_open=True, high_open=True)
+    if np.any(Ya.mean(axis=0) <= 0):
+        raise ValueError("Y must have a strictly positive mean in every column (a log-log fit)")
     slope = fit_loglog(xa, Ya.mean(axis=0))["slope"]
     r = Ya.shape[0]
     idx = rng.integers(0, r, size=(int(n_boot), r))

@@ -56,6 +56,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from . import _validate as V
 from . import config
 
 __all__ = ["run", "Table", "SweepError", "clear_cache", "cache_dir", "grid_points", "point_seed", "BACKENDS"]
@@ -81,9 +82,22 @@ class Table:
 
     Rows are runs; columns are the grid parameters, ``replicate``, the function's
     outputs (a scalar output is called ``value``), ``seconds`` and ``cached``.
+
+    Examples
+    --------
+    >>> t = Table({'d': [1, 1, 2], 'err': [0.5, 0.7, 0.1]})
+    >>> t.mean('err', by='d')['err'].round(6).tolist()
+    [0.6, 0.1]
     """
 
     def __init__(self, columns: Mapping[str, Sequence[Any]]):
+        if not isinstance(columns, Mapping):
+            raise TypeError(f"columns must be a mapping name -> values; got {type(columns).__name__}")
+        for k, v in columns.items():
+            if not isinstance(k, str):
+                raise TypeError(f"columns: names must be strings; got {k!r}")
+            if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+                raise TypeError(f"columns[{k!r}] must be a sequence of values; got {type(v).__name__}")
         cols = {k: np.asarray(v) if not _is_ragged(v) else _object_array(v) for k, v in columns.items()}
         lengths = {len(v) for v in cols.values()}
         if len(lengths) > 1:
@@ -103,25 +117,40 @@ class Table:
     def names(self) -> list[str]:
         return list(self.columns)
 
+    def _column(self, arg: str, name: Any) -> np.ndarray:
+        """The column ``name``, or a ``ValueError`` naming the argument ``arg``."""
+        if not isinstance(name, str):
+            raise TypeError(f"{arg} must be a column name (a str); got {type(name).__name__}")
+        if name not in self.columns:
+            raise ValueError(f"{arg}: no column {name!r}; columns are {self.names}")
+        return self.columns[name]
+
     def where(self, **conditions: Any) -> "Table":
         """Rows where every ``column == value``."""
         mask = np.ones(len(self), dtype=bool)
         for k, v in conditions.items():
-            mask &= self[k] == v
+            mask &= self._column(k, k) == v
         return Table({k: c[mask] for k, c in self.columns.items()})
 
     def unique(self, name: str) -> np.ndarray:
         """Sorted distinct values of a column."""
-        return np.unique(self[name])
+        return np.unique(self._column("name", name))
 
     def mean(self, value: str, by: Sequence[str] | str) -> "Table":
         """Mean, standard error and count of ``value`` grouped by the ``by`` columns."""
-        by = (by,) if isinstance(by, str) else tuple(by)
-        keys = list(zip(*(self[b].tolist() for b in by)))
+        by = (by,) if isinstance(by, str) else by
+        if not isinstance(by, (list, tuple)) or not by:
+            raise TypeError(f"by must be a column name or a non-empty sequence of names; got {type(by).__name__}")
+        by = tuple(by)
+        vals = self._column("value", value)
+        keys = list(zip(*(self._column("by", b).tolist() for b in by)))
         groups: dict[tuple, list[int]] = {}
         for i, k in enumerate(keys):
             groups.setdefault(k, []).append(i)
-        vals = np.asarray(self[value], dtype=float)
+        try:
+            vals = np.asarray(vals, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"value: column {value!r} is not numeric") from None
         out: dict[str, list] = {b: [] for b in by}
         out.update({value: [], f"{value}_se": [], "count": []})
         for k in sorted(groups):
@@ -137,13 +166,14 @@ class Table:
     def pivot(self, value: str, rows: str, cols: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(row_values, col_values, M)`` with ``M[i, j]`` the mean of ``value`` at
         ``rows == row_values[i]`` and ``cols == col_values[j]`` (NaN where absent)."""
-        rv, cv = self.unique(rows), self.unique(cols)
+        vcol, rcol, ccol = self._column("value", value), self._column("rows", rows), self._column("cols", cols)
+        rv, cv = np.unique(rcol), np.unique(ccol)
         M = np.full((rv.size, cv.size), np.nan)
         for i, r in enumerate(rv):
             for j, c in enumerate(cv):
-                sel = (self[rows] == r) & (self[cols] == c)
+                sel = (rcol == r) & (ccol == c)
                 if sel.any():
-                    M[i, j] = np.mean(np.asarray(self[value][sel], dtype=float))
+                    M[i, j] = np.mean(np.asarray(vcol[sel], dtype=float))
         return rv, cv, M
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -180,7 +210,16 @@ def _object_array(v: Sequence[Any]) -> np.ndarray:
 # --------------------------------------------------------------------------- #
 def grid_points(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The Cartesian product of a ``{name: values}`` grid (in the given order), or a
-    list of explicit parameter dicts passed through."""
+    list of explicit parameter dicts passed through.
+
+    Examples
+    --------
+    >>> grid_points({"d": [1, 2], "n": [10]})
+    [{'d': 1, 'n': 10}, {'d': 2, 'n': 10}]
+    """
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, (Mapping, Sequence)):
+        raise TypeError(f"grid must be a mapping name -> values or a list of parameter dicts; "
+                        f"got {type(grid).__name__}")
     if isinstance(grid, Mapping):
         if not grid:
             return [{}]
@@ -195,6 +234,8 @@ def grid_points(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]])
             if not v:
                 raise ValueError(f"grid[{k!r}] is empty")
         return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+    if not all(isinstance(p, Mapping) for p in grid):
+        raise TypeError("grid given as a list must hold parameter dicts (name -> value)")
     points = [dict(p) for p in grid]
     if not points:
         raise ValueError("grid is empty")
@@ -222,22 +263,48 @@ def _canonical(params: Mapping[str, Any]) -> str:
 
 def point_seed(params: Mapping[str, Any], replicate: int, seed: int) -> np.random.SeedSequence:
     """The ``SeedSequence`` of one run: it depends only on ``seed``, the grid point's
-    parameters and the replicate index."""
+    parameters and the replicate index.
+
+    Examples
+    --------
+    >>> point_seed({"d": 1}, 0, seed=3).generate_state(1).dtype
+    dtype('uint32')
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping name -> value; got {type(params).__name__}")
+    r = V.integer("replicate", replicate, low=0)
+    sd = V.integer("seed", seed, low=0)
     key = zlib.crc32(_canonical(params).encode())
-    return np.random.SeedSequence(entropy=int(seed), spawn_key=(key, int(replicate)))
+    return np.random.SeedSequence(entropy=sd, spawn_key=(key, r))
 
 
 # --------------------------------------------------------------------------- #
 # cache
 # --------------------------------------------------------------------------- #
 def cache_dir() -> Path:
-    """``$THEORYLAB_CACHE_DIR`` or ``<build>/sweep-cache``."""
+    """``$THEORYLAB_CACHE_DIR`` or ``<build>/sweep-cache``.
+
+    Examples
+    --------
+    >>> cache_dir().name in ('sweep-cache', 'cache')
+    True
+    """
     env = os.environ.get("THEORYLAB_CACHE_DIR")
     return Path(env).resolve() if env else config.build_dir() / "sweep-cache"
 
 
 def clear_cache(fn: Callable | None = None) -> int:
-    """Delete cached runs (of one function, or all). Returns the number of files removed."""
+    """Delete cached runs (of one function, or all). Returns the number of files removed.
+
+    Examples
+    --------
+    >>> def trial(n, *, rng):
+    ...     return float(n)
+    >>> clear_cache(trial)  # nothing cached yet
+    0
+    """
+    if fn is not None:
+        V.function("fn", fn)
     base = cache_dir()
     target = base / _fn_key(fn) if fn is not None else base
     if not target.exists():
@@ -371,22 +438,32 @@ def run(
     ------
     SweepError
         If any run raised; its ``partial`` attribute holds the other rows.
+
+    Examples
+    --------
+    >>> def trial(n, *, rng):
+    ...     return {'mean': float(rng.standard_normal(n).mean())}
+    >>> table = run(trial, {'n': [10, 100]}, n_seeds=3, seed=0, progress=False)
+    >>> len(table), table.names[:3]
+    (6, ['n', 'replicate', 'mean'])
     """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
-    if not isinstance(n_seeds, (int, np.integer)) or n_seeds < 1:
-        raise ValueError(f"n_seeds must be an integer >= 1; got {n_seeds!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    V.function("fn", fn, what="fn(**params, rng=rng)")
+    n_seeds = V.count("n_seeds", n_seeds, high=10**6)
+    seed = V.integer("seed", seed, low=0)
+    cache = V.flag("cache", cache)
+    if progress is not None:
+        progress = V.flag("progress", progress)
+    if desc is not None:
+        V.text("desc", desc, nonempty=False)
     env_sched = os.environ.get("THEORYLAB_DASK_SCHEDULER") or None
     if backend is None:
         backend = os.environ.get("THEORYLAB_SWEEP_BACKEND") or ("dask" if (scheduler or env_sched) else "inprocess")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
-    if n_workers is not None and (not isinstance(n_workers, (int, np.integer)) or n_workers < 1):
-        raise ValueError(f"n_workers must be an integer >= 1; got {n_workers!r}")
+    V.choice("backend", backend, BACKENDS)
+    if n_workers is not None:
+        n_workers = V.count("n_workers", n_workers, high=4096)
 
     points = grid_points(grid)
+    V.elements("the number of grid points times n_seeds", len(points) * n_seeds, limit=10**7)
     runs = [(p, r) for p in points for r in range(int(n_seeds))]
     outcomes: list[_Outcome | None] = [None] * len(runs)
     cached = np.zeros(len(runs), dtype=bool)

@@ -7,16 +7,20 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["as_streams", "check_int", "checkpoints_grid", "check_checkpoints"]
+from .. import _validate as V
+
+__all__ = ["as_streams", "check_int", "checkpoints_grid", "check_checkpoints", "MAX_T", "MAX_REPS"]
+
+MAX_T = 10**8
+"""Largest horizon of a simulator (a Python loop over rounds)."""
+
+MAX_REPS = 10**6
+"""Largest number of vectorised repetitions."""
 
 
-def check_int(name: str, value, *, low: int = 1) -> int:
-    """``value`` as an ``int >= low`` or ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if int(value) < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}")
-    return int(value)
+def check_int(name: str, value, *, low: int = 1, high: int = V.MAX_COUNT) -> int:
+    """``value`` as an ``int`` in ``[low, high]`` or ``TypeError``/``ValueError`` naming ``name``."""
+    return V.count(name, value, low=low, high=high)
 
 
 def as_streams(rng, n_reps: int) -> tuple[list[np.random.Generator], bool]:
@@ -31,17 +35,19 @@ def as_streams(rng, n_reps: int) -> tuple[list[np.random.Generator], bool]:
     """
     if isinstance(rng, np.random.Generator):
         return list(rng.spawn(n_reps)), False
-    if isinstance(rng, (list, tuple)) and all(isinstance(g, np.random.Generator) for g in rng):
+    if isinstance(rng, (list, tuple)) and rng and all(isinstance(g, np.random.Generator) for g in rng):
         if len(rng) != n_reps:
             raise ValueError(f"rng must hold one Generator per repetition ({n_reps}); got {len(rng)}")
         return list(rng), True
-    raise TypeError("rng must be a numpy.random.Generator or a sequence of Generators (one per repetition)")
+    raise TypeError("rng must be a numpy.random.Generator or a sequence of Generators (one per repetition); "
+                    f"got {type(rng).__name__}")
 
 
 def checkpoints_grid(T: int, n_points: int = 40) -> np.ndarray:
     """Geometric grid of integer times in ``[1, T]`` (always containing ``T``)."""
-    T = check_int("T", T)
-    g = np.unique(np.round(np.geomspace(1, T, max(2, int(n_points)))).astype(np.int64))
+    T = check_int("T", T, high=MAX_T)
+    n_points = check_int("n_points", n_points, high=10**6)
+    g = np.unique(np.round(np.geomspace(1, T, max(2, n_points))).astype(np.int64))
     return g
 
 
@@ -49,12 +55,23 @@ def check_checkpoints(checkpoints, T: int) -> np.ndarray:
     """Validate sorted distinct integer checkpoints in ``[1, T]``; ``None`` -> a grid."""
     if checkpoints is None:
         return checkpoints_grid(T)
-    c = np.asarray(checkpoints)
-    if c.ndim != 1 or c.size == 0 or not np.issubdtype(c.dtype, np.integer):
-        raise ValueError("checkpoints must be a non-empty 1-D array of integers")
+    c = V.int_array("checkpoints", checkpoints, ndim=1, nonempty=True)
     if np.any(np.diff(c) <= 0) or c[0] < 1 or c[-1] > T:
-        raise ValueError(f"checkpoints must be strictly increasing integers in [1, T={T}]")
-    return c.astype(np.int64)
+        raise ValueError(f"checkpoints must be strictly increasing integers in [1, T={T}]; got {c.tolist()[:8]}")
+    return c
+
+
+def pseudo_regret(N: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """``sum_a gaps[a] N[:, a]`` accumulated arm by arm, in a fixed order.
+
+    The order of the floating-point additions does not depend on the number of rows,
+    so row ``r`` of a vectorised run equals a single run bit for bit on any machine
+    (``N @ gaps`` goes through BLAS, whose kernels -- and rounding -- change with the
+    number of rows)."""
+    out = N[..., 0] * gaps[0]
+    for a in range(1, gaps.shape[0]):
+        out = out + N[..., a] * gaps[a]
+    return out
 
 
 def draw_block(streams: Sequence[np.random.Generator], n: int, cols: int) -> np.ndarray:

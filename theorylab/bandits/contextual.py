@@ -27,7 +27,8 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit, ndtri
 
-from ._common import as_streams, check_checkpoints, check_int, draw_block
+from .. import _validate as V
+from ._common import MAX_REPS, MAX_T, as_streams, check_checkpoints, check_int, draw_block
 from .mab import RegretRun
 
 __all__ = [
@@ -58,6 +59,12 @@ class ContextualBandit:
     dim : context dimension ``d``; contexts are uniform on the sphere ``S^{d-1}``.
     mean_loss : vectorised ``f*``: ``(n, d) -> (n, K)`` with values in ``[0, 1]``.
     name : label.
+
+    Examples
+    --------
+    >>> env = ContextualBandit(2, 3, lambda X: np.full((X.shape[0], 2), 0.5), name="flat")
+    >>> env.contexts(np.full((1, 3), 0.7)).round(3).tolist()
+    [[0.577, 0.577, 0.577]]
     """
 
     K: int
@@ -66,40 +73,58 @@ class ContextualBandit:
     name: str = "contextual"
 
     def __post_init__(self) -> None:
-        check_int("K", self.K)
-        check_int("dim", self.dim)
-        if not callable(self.mean_loss):
-            raise TypeError("mean_loss must be callable (n, dim) -> (n, K)")
+        check_int("K", self.K, high=10**6)
+        check_int("dim", self.dim, high=10**6)
+        V.function("mean_loss", self.mean_loss, what="(n, dim) -> (n, K)")
+        V.text("name", self.name, nonempty=False)
 
     def contexts(self, u: np.ndarray) -> np.ndarray:
-        """Map uniforms ``(..., d)`` to points on ``S^{d-1}`` (normalised Gaussians)."""
+        """Map uniforms ``(..., d)`` in [0, 1] to points on ``S^{d-1}`` (normalised Gaussians)."""
+        u = V.array("u", u, low=0.0, high=1.0)
+        if u.ndim < 1 or u.shape[-1] != self.dim:
+            raise ValueError(f"u must have shape (..., {self.dim}); got {u.shape}")
+        return self._contexts(u)
+
+    def _contexts(self, u: np.ndarray) -> np.ndarray:
         z = ndtri(np.clip(u, 1e-300, 1 - 1e-16))
         return z / np.linalg.norm(z, axis=-1, keepdims=True)
 
 
-def _theta_bias(theta, bias, *, K_name="theta"):
-    th = np.asarray(theta, dtype=float)
-    if th.ndim != 2 or th.shape[0] < 1 or th.shape[1] < 1:
-        raise ValueError(f"{K_name} must have shape (K, dim) with K >= 1; got {th.shape}")
-    b = np.zeros(th.shape[0]) if bias is None else np.asarray(bias, dtype=float)
+def _theta_bias(theta, bias, default: float):
+    th = V.array("theta", theta, ndim=2)
+    if th.shape[0] < 1 or th.shape[1] < 1:
+        raise ValueError(f"theta must have shape (K, dim) with K >= 1 and dim >= 1; got {th.shape}")
+    V.elements("theta", th.size, limit=10**8)
+    b = V.array("bias", default if bias is None else bias)
+    if b.ndim == 0:
+        b = np.full(th.shape[0], float(b))
     if b.shape != (th.shape[0],):
-        raise ValueError(f"bias must have shape ({th.shape[0]},); got {b.shape}")
-    if not (np.all(np.isfinite(th)) and np.all(np.isfinite(b))):
-        raise ValueError("theta and bias must be finite")
+        raise ValueError(f"bias must be a number or have shape ({th.shape[0]},) (one per arm); got {b.shape}")
     return th, b
 
 
-def linear_contextual(theta, bias=None, *, name: str = "linear") -> ContextualBandit:
+def linear_contextual(theta, bias=0.5, *, name: str = "linear") -> ContextualBandit:
     r"""Linear-realizable losses :math:`f^*(x, a) = b_a + \theta_a^\top x` on the unit sphere.
 
     Requires :math:`b_a \pm \lVert\theta_a\rVert \in [0, 1]` so that every mean loss is a
-    probability (``ValueError`` naming ``theta`` otherwise). ``theta``: ``(K, d)``.
+    probability (``ValueError`` naming ``theta`` otherwise). ``theta``: ``(K, d)``;
+    ``bias``: one number for every arm (default 0.5, the centre of [0, 1], so any
+    ``theta`` with row norms <= 0.5 works) or a ``(K,)`` array; ``None`` means 0.5.
     The catalogue's instance is ``b_a = 0.5``, ``theta_a = 0.5 u_a`` with unit ``u_a``.
+
+    Examples
+    --------
+    >>> env = linear_contextual([[0.3, 0.0], [0.0, -0.4]])
+    >>> env.K, env.dim, env.mean_loss(np.array([[1.0, 0.0]])).tolist()
+    (2, 2, [[0.8, 0.5]])
     """
-    th, b = _theta_bias(theta, bias)
+    th, b = _theta_bias(theta, bias, 0.5)
+    V.text("name", name, nonempty=False)
     nrm = np.linalg.norm(th, axis=1)
     if np.any(b - nrm < -1e-12) or np.any(b + nrm > 1 + 1e-12):
-        raise ValueError("theta/bias give mean losses outside [0, 1] on the sphere (need b_a ± ||theta_a|| in [0, 1])")
+        raise ValueError("theta and bias give mean losses outside [0, 1] on the sphere: need "
+                         f"bias_a ± ||theta_a|| in [0, 1]; got row norms {nrm.round(3).tolist()[:8]} "
+                         f"and bias {b.round(3).tolist()[:8]}")
 
     def f(X):
         return np.clip(X @ th.T + b, 0.0, 1.0)
@@ -107,9 +132,18 @@ def linear_contextual(theta, bias=None, *, name: str = "linear") -> ContextualBa
     return ContextualBandit(K=th.shape[0], dim=th.shape[1], mean_loss=f, name=name)
 
 
-def logistic_contextual(theta, bias=None, *, name: str = "logistic") -> ContextualBandit:
-    r"""Logistic losses :math:`f^*(x, a) = \sigma(b_a + \theta_a^\top x)`, ``theta``: ``(K, d)``."""
-    th, b = _theta_bias(theta, bias)
+def logistic_contextual(theta, bias=0.0, *, name: str = "logistic") -> ContextualBandit:
+    r"""Logistic losses :math:`f^*(x, a) = \sigma(b_a + \theta_a^\top x)`, ``theta``: ``(K, d)``;
+    ``bias`` one number for every arm (default 0; ``None`` means 0) or a ``(K,)`` array.
+
+    Examples
+    --------
+    >>> env = logistic_contextual([[1.0, 0.0], [0.0, 0.0]])
+    >>> env.mean_loss(np.array([[0.0, 1.0]])).tolist()
+    [[0.5, 0.5]]
+    """
+    th, b = _theta_bias(theta, bias, 0.0)
+    V.text("name", name, nonempty=False)
 
     def f(X):
         return expit(X @ th.T + b)
@@ -127,15 +161,25 @@ class RidgeOracle:
     and :math:`b = \sum y\phi`; prediction :math:`\mathrm{clip}(\phi^\top A^{-1} b, 0, 1)`.
     Its square-loss regret on a realizable linear problem is :math:`O(pK\log T)`
     (Vovk--Azoury--Warmuth). Arrays: ``Ainv (R, K, p, p)``, ``theta (R, K, p)``.
+
+    Parameters
+    ----------
+    lam : ridge :math:`\lambda > 0` (default 1).
+    clip : clip predictions to [0, 1] (default ``True``).
+
+    Examples
+    --------
+    >>> oracle = RidgeOracle(lam=1.0)
+    >>> st = oracle.init(2, 3, 4)
+    >>> oracle.predict(st, np.ones((2, 4))).shape
+    (2, 3)
     """
 
     link = "identity"
 
     def __init__(self, lam: float = 1.0, clip: bool = True) -> None:
-        if not (np.isfinite(lam) and lam > 0):
-            raise ValueError(f"lam must be a finite number > 0; got {lam!r}")
-        self.lam = float(lam)
-        self.clip = bool(clip)
+        self.lam = V.positive("lam", lam)
+        self.clip = V.flag("clip", clip)
 
     def init(self, R: int, K: int, p: int) -> dict:
         Ainv = np.broadcast_to(np.eye(p) / self.lam, (R, K, p, p)).copy()
@@ -163,18 +207,20 @@ class OGDOracle:
     :math:`\sigma(\theta^\top\phi)`. Step :math:`\eta_n` = ``step(n)`` where ``n`` is the
     number of updates of that arm (or a constant); iterates projected on the ball of
     radius ``radius``.
+
+    Examples
+    --------
+    >>> oracle = OGDOracle(step=0.1, link='logistic')
+    >>> st = oracle.init(2, 3, 4)
+    >>> oracle.predict(st, np.ones((2, 4))).tolist()  # sigma(0) = 1/2
+    [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]
     """
 
     def __init__(self, step, link: str = "identity", radius: float = 10.0) -> None:
-        if link not in ("identity", "logistic"):
-            raise ValueError(f"link must be 'identity' or 'logistic'; got {link!r}")
+        V.choice("link", link, ("identity", "logistic"))
         if not callable(step):
-            s = float(step)
-            if not (np.isfinite(s) and s > 0):
-                raise ValueError(f"step must be > 0 or a callable n -> eta_n; got {step!r}")
-        if not (np.isfinite(radius) and radius > 0):
-            raise ValueError(f"radius must be > 0; got {radius!r}")
-        self.step, self.link, self.radius = step, link, float(radius)
+            step = V.positive("step", step) if not isinstance(step, (str, bytes)) else V.real("step", step)
+        self.step, self.link, self.radius = step, link, V.positive("radius", radius)
 
     def init(self, R: int, K: int, p: int) -> dict:
         return {"theta": np.zeros((R, K, p)), "n": np.zeros((R, K))}
@@ -190,25 +236,30 @@ class OGDOracle:
         st["n"][r, a] = n
         z = np.einsum("rp,rp->r", th, phi)
         pred = expit(z) if self.link == "logistic" else z
-        eta = self.step(n) if callable(self.step) else float(self.step)
+        eta = _step_values(self.step, n) if callable(self.step) else self.step
         th = th - (eta * (pred - y))[:, None] * phi
         nrm = np.linalg.norm(th, axis=1, keepdims=True)
         th *= np.minimum(1.0, self.radius / np.maximum(nrm, 1e-300))
         st["theta"][r, a] = th
 
 
+def _step_values(step, n: np.ndarray) -> np.ndarray:
+    """``step(n)`` checked: finite and > 0, a scalar or one value per entry of ``n``."""
+    eta = np.asarray(step(n), dtype=float)
+    if eta.shape not in ((), n.shape) or not np.all(np.isfinite(eta)) or np.any(eta <= 0):
+        raise ValueError(f"step(n) must return finite step sizes > 0 (a scalar or shape {n.shape}); "
+                         f"got {eta!r} at n = {n.ravel()[:4].tolist()}")
+    return eta
+
+
 # --------------------------------------------------------------------------- #
 # action distributions
 # --------------------------------------------------------------------------- #
 def _check_yhat_gamma(yhat, gamma):
-    y = np.asarray(yhat, dtype=float)
+    y = V.array("yhat", yhat)
     if y.ndim < 1 or y.shape[-1] < 1:
         raise ValueError(f"yhat must have shape (..., K) with K >= 1; got {y.shape}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("yhat contains non-finite values")
-    g = np.asarray(gamma, dtype=float)
-    if np.any(~np.isfinite(g)) or np.any(g < 0):
-        raise ValueError("gamma must be finite and >= 0")
+    g = V.array("gamma", gamma, low=0.0)
     try:
         g = np.broadcast_to(g, y.shape[:-1])
     except ValueError as exc:
@@ -223,7 +274,13 @@ def igw_probs(yhat, gamma) -> np.ndarray:
     :math:`p(a) = 1 / (K + \gamma(\hat y(a) - \hat y(b)))` for :math:`a \ne b` and
     :math:`p(b) = 1 - \sum_{a\ne b} p(a) \ge 1/K`.
 
-    ``yhat``: ``(..., K)``; ``gamma``: scalar or ``(...)``; returns ``(..., K)``.
+    ``yhat``: ``(..., K)``; ``gamma``: scalar or ``(...)``, >= 0; returns ``(..., K)``.
+    An empty batch (``yhat`` of shape ``(0, K)``) gives an empty ``(0, K)`` result.
+
+    Examples
+    --------
+    >>> igw_probs([0.2, 0.5, 0.1], 10.0).round(4).tolist()
+    [0.25, 0.1429, 0.6071]
     """
     y, g = _check_yhat_gamma(yhat, gamma)
     shape = y.shape
@@ -264,10 +321,14 @@ def fastcb_probs(yhat, gamma, *, floor: float = 1e-3) -> np.ndarray:
     loss is small the weights of clearly worse arms shrink like
     :math:`\hat y_b / (\gamma\,\mathrm{gap})`, so exploration scales with the loss of
     the best arm (first-order regret).
+
+    Examples
+    --------
+    >>> fastcb_probs([0.2, 0.5, 0.1], 10.0).round(4).tolist()
+    [0.0769, 0.0233, 0.8998]
     """
     y, g = _check_yhat_gamma(yhat, gamma)
-    if not (0 < floor <= 1):
-        raise ValueError(f"floor must be in (0, 1]; got {floor!r}")
+    floor = V.real("floor", floor, low=0.0, high=1.0, low_open=True)
     shape = y.shape
     y2 = y.reshape(-1, shape[-1])
     return _fastcb(y2, np.broadcast_to(g, shape[:-1]).reshape(-1), floor).reshape(shape)
@@ -303,32 +364,59 @@ def run_contextual(
     ``update(state, phi, a (R,), y (R,), t)``; features are ``phi = [x, 1]``.
 
     ``rng``: a Generator or a sequence of ``R`` Generators (see :func:`run_mab`).
+    ``gamma``, ``epsilon`` and ``floor`` are checked up front (``gamma >= 0`` finite,
+    ``epsilon`` in [0, 1], ``floor`` in (0, 1]); a schedule's values are checked every
+    round (``ValueError`` naming ``gamma`` and the round).
+
+    Determinism: as for :func:`run_mab`, repetition ``r`` of a vectorised run with a
+    sequence of Generators equals a single run with ``rng[r]`` exactly, by
+    construction (every operation acts row by row; no reduction mixes repetitions).
 
     Returns
     -------
     RegretRun: ``regret (R, m)`` pseudo-regret; ``extra["sq_regret"] (R, m)`` the
     oracle's square-loss regret :math:`\sum_t (\hat y_t(a_t) - f^*(x_t, a_t))^2`;
     ``extra["best_loss"] (R, m)`` :math:`L^*(t) = \sum_s \min_a f^*(x_s, a)`.
+
+    Examples
+    --------
+    >>> env = linear_contextual([[0.3, 0.0], [0.0, 0.3], [-0.2, 0.2]])
+    >>> run = run_contextual(env, "squarecb", oracle=RidgeOracle(), T=50, n_reps=2,
+    ...                      rng=np.random.default_rng(0))
+    >>> run.regret.shape, bool((run.final > 0).all())
+    ((2, 26), True)
     """
-    if not isinstance(env, ContextualBandit):
-        raise TypeError(f"env must be a ContextualBandit; got {type(env).__name__}")
-    if not callable(policy) and policy not in CB_POLICIES:
-        raise ValueError(f"policy must be one of {CB_POLICIES} or a callable (yhat, t) -> probs; got {policy!r}")
+    V.instance("env", env, ContextualBandit, hint="build one with linear_contextual(theta) or logistic_contextual")
+    if not callable(policy):
+        V.choice("policy", policy, CB_POLICIES)
+    if isinstance(oracle, (str, bytes)) or oracle is None:
+        raise TypeError(f"oracle must be an online regression oracle object, e.g. RidgeOracle() or "
+                        f"OGDOracle(step=0.1); got {oracle!r}")
     for m in ("init", "predict", "update"):
         if not callable(getattr(oracle, m, None)):
-            raise TypeError(f"oracle must provide init/predict/update methods; missing {m!r}")
-    T = check_int("T", T)
-    R = check_int("n_reps", n_reps)
-    if not (0 <= epsilon <= 1):
-        raise ValueError(f"epsilon must be in [0, 1]; got {epsilon!r}")
-    streams, _ = as_streams(rng, R)
-    cps = check_checkpoints(checkpoints, T)
+            raise TypeError(f"oracle must provide init/predict/update methods (e.g. RidgeOracle()); "
+                            f"{type(oracle).__name__} has no {m!r}")
+    T = check_int("T", T, high=MAX_T)
+    R = check_int("n_reps", n_reps, high=MAX_REPS)
     K, d = env.K, env.dim
     p_dim = d + 1
-    if not (0 < floor <= 1):
-        raise ValueError(f"floor must be in (0, 1]; got {floor!r}")
+    V.elements("n_reps * K * (dim + 1)**2 (oracle state)", (R, K, p_dim, p_dim))
+    V.elements("512 * n_reps * (dim + 2) (one block of randomness)", (min(T, 512), R, d + 2))
+    epsilon = V.probability("epsilon", epsilon)
+    floor = V.real("floor", floor, low=0.0, high=1.0, low_open=True)
+    if callable(gamma):
+        def gam(t, _g=gamma):
+            v = np.asarray(_g(t), dtype=float)
+            if v.shape not in ((), (R,)) or not np.all(np.isfinite(v)) or np.any(v < 0):
+                raise ValueError(f"gamma(t) must return a finite value >= 0 (or one per repetition); "
+                                 f"got {v!r} at t = {t}")
+            return v if v.ndim else float(v)
+    else:
+        g0 = V.real("gamma", gamma, low=0.0)
+        gam = (lambda t, g=g0: g)
+    streams, _ = as_streams(rng, R)
+    cps = check_checkpoints(checkpoints, T)
     st = oracle.init(R, K, p_dim)
-    gam = gamma if callable(gamma) else (lambda t, g=float(gamma): g)
 
     reg = np.zeros(R)
     sq = np.zeros(R)
@@ -342,7 +430,7 @@ def run_contextual(
     while t < T:
         n = min(512, T - t)
         U = draw_block(streams, n, cols)
-        X = env.contexts(U[:, :, :d])  # (n, R, d)
+        X = env._contexts(U[:, :, :d])  # (n, R, d)
         F = env.mean_loss(X.reshape(n * R, d)).reshape(n, R, K)
         if F.shape != (n, R, K) or np.any(F < 0) or np.any(F > 1):
             raise ValueError("mean_loss must return values in [0, 1] with shape (n, K)")

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
-from ._common import as_streams, check_checkpoints, check_int, draw_block
+from .. import _validate as V
+from ._common import MAX_REPS, MAX_T, as_streams, check_checkpoints, check_int, draw_block, pseudo_regret
 
 __all__ = ["KArmedBandit", "RegretRun", "run_mab", "POLICIES"]
 
@@ -39,7 +40,13 @@ class KArmedBandit:
     ----------
     means : (K,) arm means; in [0, 1] for ``kind="bernoulli"``.
     kind : ``"bernoulli"`` (rewards in {0, 1}) or ``"gaussian"`` (``N(mu_a, sigma^2)``).
-    sigma : noise standard deviation of Gaussian arms.
+    sigma : noise standard deviation of Gaussian arms (> 0).
+
+    Examples
+    --------
+    >>> env = KArmedBandit([0.2, 0.6, 0.5])
+    >>> env.K, env.gaps.round(2).tolist()
+    (3, [0.4, 0.0, 0.1])
     """
 
     means: np.ndarray
@@ -47,17 +54,12 @@ class KArmedBandit:
     sigma: float = 1.0
 
     def __post_init__(self) -> None:
-        m = np.asarray(self.means, dtype=float)
-        if m.ndim != 1 or m.size < 1:
-            raise ValueError(f"means must be a 1-D array with K >= 1 arms; got shape {m.shape}")
-        if not np.all(np.isfinite(m)):
-            raise ValueError("means contains non-finite values")
-        if self.kind not in ("bernoulli", "gaussian"):
-            raise ValueError(f"kind must be 'bernoulli' or 'gaussian'; got {self.kind!r}")
+        m = V.array("means", self.means, ndim=1, nonempty=True)
+        V.elements("means (number of arms)", m.size, limit=10**6)
+        V.choice("kind", self.kind, ("bernoulli", "gaussian"))
         if self.kind == "bernoulli" and (np.any(m < 0) or np.any(m > 1)):
             raise ValueError("means must be probabilities in [0, 1] for Bernoulli arms")
-        if not (np.isfinite(self.sigma) and self.sigma > 0):
-            raise ValueError(f"sigma must be a finite number > 0; got {self.sigma!r}")
+        object.__setattr__(self, "sigma", V.positive("sigma", self.sigma))
         object.__setattr__(self, "means", m)
 
     @property
@@ -70,8 +72,20 @@ class KArmedBandit:
         return self.means.max() - self.means
 
     def rewards(self, arms: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Rewards of ``arms`` (any shape) from uniforms ``u`` (same shape):
-        ``1{u < mu_a}`` (Bernoulli) or ``mu_a + sigma * Phi^{-1}(u)`` (Gaussian)."""
+        """Rewards of ``arms`` (integers in ``[0, K)``, any shape) from uniforms ``u`` in
+        ``[0, 1]`` (same shape): ``1{u < mu_a}`` (Bernoulli) or
+        ``mu_a + sigma * Phi^{-1}(u)`` (Gaussian)."""
+        a = V.int_array("arms", arms, low=0, high=self.K - 1)
+        uu = V.array("u", u, low=0.0, high=1.0)
+        if uu.shape != a.shape:
+            raise ValueError(f"arms {a.shape} and u {uu.shape} must have the same shape")
+        out = self._rewards(a, uu)
+        if not np.all(np.isfinite(out)):
+            raise ValueError("u must lie in (0, 1) for Gaussian arms (Phi^{-1}(0 or 1) is infinite)")
+        return out
+
+    def _rewards(self, arms: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """:meth:`rewards` on validated inputs (the simulator's hot path)."""
         mu = self.means[arms]
         if self.kind == "bernoulli":
             return (u < mu).astype(float)
@@ -101,9 +115,11 @@ class RegretRun:
         return self.regret[:, -1]
 
     def band(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mean curve and a normal confidence band ``mean +- z * se`` over repetitions."""
+        """Mean curve and a normal confidence band ``mean +- z * se`` over repetitions,
+        ``level`` in (0, 1); with one repetition the band has zero width."""
         from scipy.stats import norm
 
+        level = V.probability("level", level, low_open=True, high_open=True)
         R = self.regret.shape[0]
         mean = self.regret.mean(axis=0)
         se = self.regret.std(axis=0, ddof=1) / np.sqrt(R) if R > 1 else np.zeros_like(mean)
@@ -153,20 +169,32 @@ def run_mab(
         ``rng[r]`` in the second, which is a reference mode with a loop over ``R``.
     checkpoints : increasing times in ``[1, T]`` at which the regret is recorded.
 
+    Determinism: with a sequence of Generators, repetition ``r`` of a vectorised run
+    equals a single run with ``rng[r]`` *exactly* (bit for bit, on any BLAS), by
+    construction: every quantity of repetition ``r`` is computed from row ``r`` only,
+    elementwise, and the pseudo-regret is summed arm by arm in a fixed order
+    (``_common.pseudo_regret``) rather than by a matrix product whose rounding depends
+    on the number of rows. ``tests/test_bandits.py`` checks exact equality.
+
     Returns
     -------
     RegretRun with ``regret`` of shape ``(R, m)`` and ``pulls`` ``(R, K)``.
+
+    Examples
+    --------
+    >>> env = KArmedBandit([0.2, 0.6, 0.5])
+    >>> run = run_mab(env, "ucb1", T=100, n_reps=4, rng=np.random.default_rng(0))
+    >>> run.regret.shape, run.pulls.sum(axis=1).tolist()
+    ((4, 29), [100, 100, 100, 100])
     """
-    if not isinstance(env, KArmedBandit):
-        raise TypeError(f"env must be a KArmedBandit; got {type(env).__name__}")
-    if policy not in POLICIES:
-        raise ValueError(f"policy must be one of {POLICIES}; got {policy!r}")
-    T = check_int("T", T)
-    R = check_int("n_reps", n_reps)
-    if not (np.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}")
-    if not (0 <= epsilon <= 1):
-        raise ValueError(f"epsilon must be in [0, 1]; got {epsilon!r}")
+    V.instance("env", env, KArmedBandit, hint="build one with KArmedBandit(means)")
+    V.choice("policy", policy, POLICIES)
+    T = check_int("T", T, high=MAX_T)
+    R = check_int("n_reps", n_reps, high=MAX_REPS)
+    V.elements("n_reps * K", (R, env.K))
+    V.elements("T", T)
+    alpha = V.real("alpha", alpha, low=0.0)
+    epsilon = V.probability("epsilon", epsilon)
     streams, given = as_streams(rng, R)
     cps = check_checkpoints(checkpoints, T)
     K = env.K
@@ -219,7 +247,7 @@ def run_mab(
                 if np.any(explore):
                     rand_arm = np.minimum((U[s, :, 2] * K).astype(np.int64), K - 1)
                     a = np.where(explore, rand_arm, a)
-            x = env.rewards(a, U[s, :, 0])
+            x = env._rewards(a, U[s, :, 0])
             fi = base + a
             cnt = Nf[fi] + 1.0
             Nf[fi] = cnt
@@ -229,6 +257,6 @@ def run_mab(
             if invsq_f is not None:
                 invsq_f[fi] = inv_table[cnt.astype(np.int64) - 1]
             if t == cps[ci]:
-                regret[:, ci] = N @ gaps
+                regret[:, ci] = pseudo_regret(N, gaps)
                 ci += 1
     return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))

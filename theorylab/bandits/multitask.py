@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import as_streams, check_checkpoints, check_int
+from .. import _validate as V
+from ._common import MAX_REPS, MAX_T, as_streams, check_checkpoints, check_int
 from .mab import RegretRun
 
 __all__ = ["MultiTaskLinearBandit", "make_multitask", "run_multitask", "subspace_sin", "MT_METHODS"]
@@ -46,6 +47,12 @@ class MultiTaskLinearBandit:
     B : (R, D, k) orthonormal columns.
     thetas : (R, M, k) task heads.
     K : arms per round; sigma : reward noise s.d.
+
+    Examples
+    --------
+    >>> B = np.eye(3)[None, :, :2]; th = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> MultiTaskLinearBandit(B, th, K=4).W.tolist()
+    [[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
     """
 
     B: np.ndarray
@@ -54,15 +61,17 @@ class MultiTaskLinearBandit:
     sigma: float = 0.1
 
     def __post_init__(self) -> None:
-        B = np.asarray(self.B, dtype=float)
-        th = np.asarray(self.thetas, dtype=float)
-        if B.ndim != 3 or th.ndim != 3 or B.shape[0] != th.shape[0] or B.shape[2] != th.shape[2]:
+        B = V.array("B", self.B, ndim=3, nonempty=True)
+        th = V.array("thetas", self.thetas, ndim=3, nonempty=True)
+        if B.shape[0] != th.shape[0] or B.shape[2] != th.shape[2]:
             raise ValueError(f"B (R, D, k) and thetas (R, M, k) must agree; got {B.shape} and {th.shape}")
         if B.shape[2] > B.shape[1]:
-            raise ValueError(f"representation dimension k={B.shape[2]} must be <= D={B.shape[1]}")
-        check_int("K", self.K)
-        if not (np.isfinite(self.sigma) and self.sigma >= 0):
-            raise ValueError(f"sigma must be a finite number >= 0; got {self.sigma!r}")
+            raise ValueError(f"B: representation dimension k={B.shape[2]} must be <= D={B.shape[1]}")
+        gram = np.einsum("rdk,rdj->rkj", B, B)
+        if not np.allclose(gram, np.eye(B.shape[2]), atol=1e-8):
+            raise ValueError("B must have orthonormal columns (B^T B = I_k) in every instance")
+        check_int("K", self.K, high=10**6)
+        object.__setattr__(self, "sigma", V.real("sigma", self.sigma, low=0.0))
         object.__setattr__(self, "B", B)
         object.__setattr__(self, "thetas", th)
 
@@ -81,12 +90,22 @@ class MultiTaskLinearBandit:
 def make_multitask(*, D: int, k: int, M: int, K: int, n_reps: int, sigma: float = 0.1,
                    rng: np.random.Generator) -> MultiTaskLinearBandit:
     """Draw ``n_reps`` instances: ``B`` Haar-orthonormal (QR of a Gaussian matrix),
-    ``theta_i`` uniform on ``S^{k-1}``."""
-    D, k, M, K, R = (check_int(n, v) for n, v in (("D", D), ("k", k), ("M", M), ("K", K), ("n_reps", n_reps)))
+    ``theta_i`` uniform on ``S^{k-1}``.
+
+    Examples
+    --------
+    >>> env = make_multitask(D=6, k=2, M=4, K=3, n_reps=2, rng=np.random.default_rng(0))
+    >>> env.shape
+    (2, 4, 6, 2)
+    """
+    D, k, M, K = (check_int(n, v, high=10**6) for n, v in (("D", D), ("k", k), ("M", M), ("K", K)))
+    R = check_int("n_reps", n_reps, high=MAX_REPS)
     if k > D:
         raise ValueError(f"k must be <= D; got k={k}, D={D}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    V.elements("n_reps * D * k", (R, D, k))
+    V.elements("n_reps * M * k", (R, M, k))
+    sigma = V.real("sigma", sigma, low=0.0)
+    V.rng(rng)
     Q, Rm = np.linalg.qr(rng.standard_normal((R, D, k)))
     Q = Q * np.sign(np.diagonal(Rm, axis1=1, axis2=2))[:, None, :]
     th = rng.standard_normal((R, M, k))
@@ -97,7 +116,22 @@ def make_multitask(*, D: int, k: int, M: int, K: int, n_reps: int, sigma: float 
 def subspace_sin(Bhat: np.ndarray, B: np.ndarray) -> np.ndarray:
     r"""Largest principal-angle sine :math:`\lVert (I - BB^\top)\hat B\rVert_2` between
     column spaces; ``(..., D, k)`` orthonormal inputs -> ``(...)``. Invariant to
-    rotations of either basis (``B`` is identified only up to rotation)."""
+    rotations of either basis (``B`` is identified only up to rotation).
+
+    Examples
+    --------
+    >>> Bhat = np.array([[np.cos(0.3)], [np.sin(0.3)]])
+    >>> round(float(subspace_sin(Bhat, np.array([[1.0], [0.0]]))), 6), round(float(np.sin(0.3)), 6)
+    (0.29552, 0.29552)
+    """
+    Bhat = V.array("Bhat", Bhat, nonempty=True)
+    B = V.array("B", B, nonempty=True)
+    if Bhat.ndim < 2 or B.ndim < 2 or Bhat.shape[-2] != B.shape[-2]:
+        raise ValueError(f"Bhat and B must have shape (..., D, k) with the same D; got {Bhat.shape} and {B.shape}")
+    try:
+        np.broadcast_shapes(Bhat.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"Bhat {Bhat.shape} and B {B.shape}: leading axes do not broadcast") from None
     P = Bhat - B @ (np.swapaxes(B, -1, -2) @ Bhat)
     return np.linalg.norm(P, ord=2, axis=(-2, -1))
 
@@ -136,16 +170,22 @@ def run_multitask(
     -------
     RegretRun with ``regret (R, m)`` the *per-task average* cumulative regret and,
     for ``"shared"``, ``extra["sin"] (R, m)`` the subspace error at the checkpoints.
+
+    Examples
+    --------
+    >>> env = make_multitask(D=6, k=2, M=4, K=3, n_reps=2, rng=np.random.default_rng(0))
+    >>> run = run_multitask(env, 'oracle', T=30, rng=np.random.default_rng(1))
+    >>> run.regret.shape, bool((np.diff(run.regret, axis=1) >= 0).all())
+    ((2, 22), True)
     """
-    if not isinstance(env, MultiTaskLinearBandit):
-        raise TypeError(f"env must be a MultiTaskLinearBandit; got {type(env).__name__}")
-    if method not in MT_METHODS:
-        raise ValueError(f"method must be one of {MT_METHODS}; got {method!r}")
-    T = check_int("T", T)
+    V.instance("env", env, MultiTaskLinearBandit, hint="build one with make_multitask(...)")
+    V.choice("method", method, MT_METHODS)
+    T = check_int("T", T, high=MAX_T)
     refit_every = check_int("refit_every", refit_every)
-    if not (np.isfinite(lam) and lam > 0):
-        raise ValueError(f"lam must be > 0; got {lam!r}")
+    lam = V.positive("lam", lam)
     R, M, D, k = env.shape
+    V.elements("n_reps * M * D * D (per-task Gram matrices)", (R, M, D, D))
+    V.elements("64 * n_reps * M * K * D (one block of arm features)", (min(T, 64), R, M * env.K * D + M))
     K, sigma = env.K, env.sigma
     streams, _ = as_streams(rng, R)
     cps = check_checkpoints(checkpoints, T)

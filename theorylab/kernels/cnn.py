@@ -34,6 +34,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .. import _validate as V
+
 __all__ = [
     "k0",
     "k1",
@@ -49,13 +51,40 @@ __all__ = [
 ]
 
 
+def _cosines(name: str, t) -> np.ndarray:
+    """Cosines in [-1, 1], allowing round-off of 1e-9 outside (then clipped)."""
+    return np.clip(V.array(name, t, low=-1.0 - 1e-9, high=1.0 + 1e-9), -1.0, 1.0)
+
+
 def k0(t) -> np.ndarray:
-    r"""Arc-cosine kernel of order 0, :math:`(\pi - \arccos t)/\pi` (clipped to [-1, 1])."""
+    r"""Arc-cosine kernel of order 0, :math:`(\pi - \arccos t)/\pi`, for cosines ``t`` in
+    [-1, 1] (round-off up to 1e-9 outside is clipped). Any shape -> same shape.
+
+    Examples
+    --------
+    >>> k0([-1.0, 0.0, 1.0]).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return _k0(_cosines("t", t))
+
+
+def _k0(t: np.ndarray) -> np.ndarray:
     return (np.pi - np.arccos(np.clip(t, -1.0, 1.0))) / np.pi
 
 
 def k1(t) -> np.ndarray:
-    r"""Arc-cosine kernel of order 1, :math:`(\sqrt{1-t^2} + (\pi-\arccos t)\,t)/\pi`."""
+    r"""Arc-cosine kernel of order 1, :math:`(\sqrt{1-t^2} + (\pi-\arccos t)\,t)/\pi`, for
+    cosines in [-1, 1] (as :func:`k0`).
+
+    Examples
+    --------
+    >>> k1([-1.0, 1.0]).tolist()
+    [0.0, 1.0]
+    """
+    return _k1(_cosines("t", t))
+
+
+def _k1(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, -1.0, 1.0)
     return (np.sqrt(1.0 - t * t) + (np.pi - np.arccos(t)) * t) / np.pi
 
@@ -64,31 +93,32 @@ def check_filter_sizes(filter_sizes: Sequence[int], dim: int | None = None) -> t
     """Validate filter sizes (depth >= 1, sizes >= 1) and that they divide ``dim``.
 
     Returns the sizes as a tuple of ints. Raises ``ValueError`` naming the argument.
+
+    Examples
+    --------
+    >>> check_filter_sizes([2, 2], 8)
+    (2, 2)
     """
-    try:
-        fs = tuple(int(s) for s in filter_sizes)
-    except TypeError as exc:
-        raise TypeError("filter_sizes must be a sequence of integers") from exc
-    if len(fs) < 1:
+    if isinstance(filter_sizes, (list, tuple)) and len(filter_sizes) == 0:
         raise ValueError("filter_sizes must have at least one entry (depth >= 1)")
-    if any(s < 1 for s in fs) or any(float(s) != float(t) for s, t in zip(fs, filter_sizes)):
-        raise ValueError(f"filter_sizes must be positive integers; got {list(filter_sizes)!r}")
+    fs = V.int_sequence("filter_sizes", filter_sizes, low=1, high=10**6, min_length=1)
+    if len(fs) > 64:
+        raise ValueError(f"filter_sizes: at most 64 levels; got {len(fs)}")
     if dim is not None:
+        dim = V.count("dim", dim)
         prod = math.prod(fs)
         if dim % prod != 0:
             raise ValueError(
-                f"the product of filter_sizes ({prod}) must divide the input dimension ({dim}); "
+                f"the product of filter_sizes ({prod}) must divide the input dimension dim = {dim}; "
                 f"got filter_sizes={list(fs)}"
             )
     return fs
 
 
 def _inputs(name: str, X) -> np.ndarray:
-    A = np.asarray(X, dtype=float)
-    if A.ndim != 2 or A.shape[0] == 0:
+    A = V.array(name, X, ndim=2)
+    if A.shape[0] == 0 or A.shape[1] == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array (n, dim); got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{name} contains non-finite values")
     return A
 
 
@@ -102,19 +132,27 @@ def patch_cosines(X, X2=None, *, patch_size: int) -> np.ndarray:
     Returns
     -------
     (P, n, m) with :math:`P = d/s_1`; patches are normalised to unit norm first.
+
+    Examples
+    --------
+    >>> patch_cosines([[1.0, 0.0, 0.0, 2.0]], [[1.0, 1.0, 0.0, 1.0]], patch_size=2).round(4).tolist()
+    [[[0.7071]], [[1.0]]]
     """
     A = _inputs("X", X)
     B = A if X2 is None else _inputs("X2", X2)
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"X and X2 must have the same dim; got {A.shape[1]} and {B.shape[1]}")
-    s = int(patch_size)
-    if s < 1 or A.shape[1] % s:
+    V.elements("X.shape[0] * X2.shape[0] * dim", (A.shape[0], B.shape[0], A.shape[1]))
+    s = V.count("patch_size", patch_size)
+    if A.shape[1] % s:
         raise ValueError(f"patch_size ({patch_size}) must divide the input dimension ({A.shape[1]})")
     Pa = A.reshape(A.shape[0], -1, s)
     Pb = B.reshape(B.shape[0], -1, s)
     na, nb = np.linalg.norm(Pa, axis=-1), np.linalg.norm(Pb, axis=-1)
-    if np.any(na == 0) or np.any(nb == 0):
-        raise ValueError("every patch must have non-zero norm")
+    if np.any(na == 0):
+        raise ValueError("X: every patch must have non-zero norm (patches are normalised)")
+    if np.any(nb == 0):
+        raise ValueError("X2: every patch must have non-zero norm (patches are normalised)")
     Pa, Pb = Pa / na[..., None], Pb / nb[..., None]
     return np.einsum("nps,mps->pnm", Pa, Pb)
 
@@ -132,20 +170,28 @@ def tree_kernels_from_cosines(C, filter_sizes: Sequence[int]) -> tuple[np.ndarra
     -------
     (nngp, ntk), each of shape ``C.shape[1:]``. Vectorised: one reshape and one mean
     per level (the authors' ``dcrfk`` / ``dcntk``).
+
+    Examples
+    --------
+    >>> nngp, ntk = tree_kernels_from_cosines(np.ones((4, 1)), (2, 2))
+    >>> nngp.tolist(), ntk.tolist()
+    ([1.0], [3.0])
     """
     fs = check_filter_sizes(filter_sizes)
-    c = np.asarray(C, dtype=float)
+    c = _cosines("C", C)
+    if c.ndim < 1 or c.shape[0] < 1:
+        raise ValueError(f"C must have shape (P, ...) with P >= 1 patches; got {c.shape}")
     P = c.shape[0]
     inner = math.prod(fs[1:])
     if P % inner:
-        raise ValueError(f"number of patches ({P}) must be a multiple of prod(filter_sizes[1:]) = {inner}")
+        raise ValueError(f"C: the number of patches ({P}) must be a multiple of prod(filter_sizes[1:]) = {inner}")
     groups = list(fs[1:]) + [P // inner]
     rest = c.shape[1:]
     ntk = c
     for g in groups:
         c_ = c.reshape((-1, g) + rest)
-        rfk = k1(c_).mean(axis=1)
-        ntk = (k0(c_) * ntk.reshape((-1, g) + rest)).mean(axis=1) + rfk
+        rfk = _k1(c_).mean(axis=1)
+        ntk = (_k0(c_) * ntk.reshape((-1, g) + rest)).mean(axis=1) + rfk
         c = rfk
     return c[0], ntk[0]
 
@@ -155,6 +201,12 @@ def tree_kernels(X, X2=None, *, filter_sizes: Sequence[int]) -> tuple[np.ndarray
 
     For unit-norm patches the diagonal is :math:`\Sigma(x, x) = 1` and
     :math:`\Theta(x, x) = L + 1` (since :math:`k_0(1) = k_1(1) = 1`).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0, 0.0, 1.0]])
+    >>> [k.tolist() for k in tree_kernels(X, filter_sizes=(2, 2))]
+    [[[1.0]], [[3.0]]]
     """
     A = _inputs("X", X)
     fs = check_filter_sizes(filter_sizes, A.shape[1])
@@ -169,10 +221,15 @@ def torus_cosines(n_patches: int, grid: int) -> np.ndarray:
 
     With :math:`s_1 = 2`, each patch is an angle and the kernel depends only on the angle
     differences, so it is translation invariant on the torus :math:`T^P`.
+
+    Examples
+    --------
+    >>> torus_cosines(1, 4).round(6).tolist()
+    [[1.0, 0.0, -1.0, -0.0]]
     """
-    P, G = int(n_patches), int(grid)
-    if P < 1 or G < 2:
-        raise ValueError(f"n_patches must be >= 1 and grid >= 2; got {n_patches}, {grid}")
+    P = V.count("n_patches", n_patches, high=64)
+    G = V.count("grid", grid, low=2)
+    V.elements("n_patches * grid ** n_patches", P * G**P)
     cos1 = np.cos(2 * np.pi * np.arange(G) / G)
     out = np.empty((P,) + (G,) * P)
     for p in range(P):
@@ -193,12 +250,16 @@ def torus_spectrum(filter_sizes: Sequence[int], n_patches: int, grid: int, *, ki
     Returns
     -------
     (G, ..., G) real array indexed by :math:`k \bmod G` (FFT order).
+
+    Examples
+    --------
+    >>> torus_spectrum((2, 2), 2, 4, kind="nngp").shape
+    (4, 4)
     """
     fs = check_filter_sizes(filter_sizes)
     if fs[0] != 2:
         raise ValueError(f"the torus spectrum needs patches on S^1, filter_sizes[0] = 2; got {fs[0]}")
-    if kind not in ("ntk", "nngp"):
-        raise ValueError(f"kind must be 'ntk' or 'nngp'; got {kind!r}")
+    V.choice("kind", kind, ("ntk", "nngp"))
     nngp, ntk = tree_kernels_from_cosines(torus_cosines(n_patches, grid), fs)
     K = ntk if kind == "ntk" else nngp
     return np.fft.fftn(K).real / K.size
@@ -220,18 +281,45 @@ def tree_cnn_init(filter_sizes: Sequence[int], width: int, *, n_top: int = 1, n_
     -------
     dict with ``W1`` (R, H, s1), ``W2``.. ``WL`` (R, s_l, H, H) -- one matrix per filter
     position, shared across nodes (convolution) -- and ``v`` (R, T, H).
+
+    Examples
+    --------
+    >>> params = tree_cnn_init((2, 2), 3, rng=np.random.default_rng(0))
+    >>> {k: v.shape for k, v in params.items()}
+    {'W1': (1, 3, 2), 'W2': (1, 2, 3, 3), 'v': (1, 1, 3)}
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
+    V.rng(rng)
     fs = check_filter_sizes(filter_sizes)
-    H, R, T = int(width), int(n_nets), int(n_top)
-    if H < 1 or R < 1 or T < 1:
-        raise ValueError(f"width, n_nets and n_top must be >= 1; got {width}, {n_nets}, {n_top}")
+    H = V.count("width", width)
+    R = V.count("n_nets", n_nets)
+    T = V.count("n_top", n_top)
+    V.elements("n_nets * width * width * filter size", (R, max(fs), H, H))
+    V.elements("n_nets * n_top * width", (R, T, H))
     params = {"W1": rng.standard_normal((R, H, fs[0]))}
     for level, s in enumerate(fs[1:], start=2):
         params[f"W{level}"] = rng.standard_normal((R, s, H, H))
     params["v"] = rng.standard_normal((R, T, H))
     return params
+
+
+def _check_params(params, fs: tuple[int, ...], T: int) -> None:
+    """``params`` as returned by :func:`tree_cnn_init` for these filter sizes and top nodes."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be the dict returned by tree_cnn_init; got {type(params).__name__}")
+    need = ["W1"] + [f"W{level}" for level in range(2, len(fs) + 1)] + ["v"]
+    missing = [k for k in need if k not in params]
+    if missing:
+        raise ValueError(f"params is missing {missing} for filter_sizes={list(fs)} (use tree_cnn_init)")
+    W1 = V.array("params['W1']", params["W1"], ndim=3)
+    R, H = W1.shape[:2]
+    if W1.shape[2] != fs[0]:
+        raise ValueError(f"params['W1'] must have shape (R, H, {fs[0]}); got {W1.shape}")
+    for level, s in enumerate(fs[1:], start=2):
+        V.array(f"params['W{level}']", params[f"W{level}"], shape=(R, s, H, H))
+    v = V.array("params['v']", params["v"], ndim=3)
+    if v.shape[1] != T:
+        raise ValueError(f"params['v'] has {v.shape[1]} top nodes; the input has {T}")
+    V.array("params['v']", v, shape=(R, T, H))
 
 
 def _forward(params, X, fs):
@@ -263,13 +351,24 @@ def tree_cnn_forward(params: dict[str, np.ndarray], X, *, filter_sizes: Sequence
     :math:`z^{(l)}_g = \sum_k W_l^{(k)} a^{(l-1)}_{\mathrm{child}_k(g)}/\sqrt{s_l H}`;
     :math:`f = \sum_t v_t\cdot a^{(L)}_t/\sqrt{T H}`. At infinite width its covariance is
     :func:`tree_kernels`' NNGP and its NTK the tree NTK.
+
+    Examples
+    --------
+    >>> params = tree_cnn_init((2, 2), 8, n_nets=3, rng=np.random.default_rng(0))
+    >>> tree_cnn_forward(params, np.ones((5, 4)), filter_sizes=(2, 2)).shape
+    (3, 5)
     """
     A = _inputs("X", X)
     fs = check_filter_sizes(filter_sizes, A.shape[1])
     T = A.shape[1] // math.prod(fs)
-    if params["v"].shape[1] != T:
-        raise ValueError(f"params['v'] has {params['v'].shape[1]} top nodes; the input has {T}")
+    _check_params(params, fs, T)
+    _nonzero_patches(A, fs[0])
     return _forward(params, A, fs)[3]
+
+
+def _nonzero_patches(A: np.ndarray, s: int) -> None:
+    if np.any(np.linalg.norm(A.reshape(A.shape[0], -1, s), axis=-1) == 0):
+        raise ValueError("X: every patch must have non-zero norm (patches are normalised)")
 
 
 def tree_cnn_empirical_ntk(params: dict[str, np.ndarray], X, *, filter_sizes: Sequence[int]) -> np.ndarray:
@@ -281,9 +380,19 @@ def tree_cnn_empirical_ntk(params: dict[str, np.ndarray], X, *, filter_sizes: Se
     :math:`\sum_k\sum_{g,g'}(\delta_g(x)\cdot\delta_{g'}(x'))(a_{c_k g}(x)\cdot a_{c_k g'}(x'))/(s H)`.
     Checked against finite differences and against :func:`tree_kernels` (width -> inf)
     in ``tests/test_kernels_cnn.py``.
+
+    Examples
+    --------
+    >>> params = tree_cnn_init((2, 2), 8, n_nets=3, rng=np.random.default_rng(0))
+    >>> tree_cnn_empirical_ntk(params, np.ones((5, 4)), filter_sizes=(2, 2)).shape
+    (3, 5, 5)
     """
     A = _inputs("X", X)
     fs = check_filter_sizes(filter_sizes, A.shape[1])
+    _check_params(params, fs, A.shape[1] // math.prod(fs))
+    _nonzero_patches(A, fs[0])
+    R, n = np.asarray(params["W1"]).shape[0], A.shape[0]
+    V.elements("n_nets * n * n * (nodes per level)**2", (R, n, n, (A.shape[1] // fs[0]) ** 2))
     Xp, zs, acts, _ = _forward(params, A, fs)
     R, n = acts[-1].shape[:2]
     H = params["W1"].shape[1]

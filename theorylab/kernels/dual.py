@@ -11,7 +11,8 @@ blocks of the NNGP/NTK recursions (Neal 1996; Cho & Saul 2009; Jacot et al. 2018
 Roberts, Yaida & Hanin 2022, *The Principles of Deep Learning Theory*, ch. 4-5 and 9,
 where :math:`\langle\sigma\sigma\rangle_K` is the book's notation).
 
-Three estimators share one signature (DESIGN.md section 5):
+Three estimators share one signature (the closed form, quadrature and Monte-Carlo
+versions of one quantity take the same arguments and return the same shape):
 
 ``dual_exact(activation, k11, k12, k22)``
     closed forms for ``relu`` (arc-cosine kernel of order 1), ``step`` (order 0),
@@ -38,6 +39,8 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy import special
+
+from .. import _validate as V
 
 __all__ = [
     "ACTIVATIONS",
@@ -116,7 +119,13 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.nd
 
 
 def activation_fn(activation: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The callable :math:`\\phi` of a registered activation name."""
+    """The callable :math:`\\phi` of a registered activation name.
+
+    Examples
+    --------
+    >>> activation_fn("relu")(np.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    """
     _check_name("activation", activation, ACTIVATIONS)
     return ACTIVATIONS[activation][0]
 
@@ -126,6 +135,11 @@ def activation_deriv(activation: str) -> Callable[[np.ndarray], np.ndarray]:
 
     Raises ``ValueError`` for ``step`` (whose derivative is a Dirac delta; use
     :func:`dual_deriv_exact`, which has its closed form).
+
+    Examples
+    --------
+    >>> activation_deriv('relu')(np.array([-1.0, 2.0])).tolist()
+    [0.0, 1.0]
     """
     _check_name("activation", activation, ACTIVATIONS)
     d = ACTIVATIONS[activation][1]
@@ -140,21 +154,15 @@ def activation_deriv(activation: str) -> Callable[[np.ndarray], np.ndarray]:
 # --------------------------------------------------------------------------- #
 # validation
 # --------------------------------------------------------------------------- #
-def _check_name(argname: str, name: object, table: dict) -> None:
+def _check_name(argname: str, name: object, table: dict, what: str = "a registered activation") -> None:
     if not isinstance(name, str):
         raise TypeError(f"{argname} must be a str naming an activation; got {type(name).__name__}")
     if name not in table:
-        raise ValueError(f"{argname} {name!r} has no closed form here; known: {sorted(table)}")
+        raise ValueError(f"{argname} {name!r} is not {what}; known: {sorted(table)}")
 
 
 def _as_float(name: str, a: ArrayLike) -> np.ndarray:
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number or array; got {type(a).__name__}") from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite")
-    return arr
+    return V.array(name, a)
 
 
 def _validate(k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -178,7 +186,11 @@ def _validate(k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) -> tuple[np.ndarra
 
 def _resolve(fn: FnLike, *, deriv: bool, argname: str) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(fn, str):
-        return activation_deriv(fn) if deriv else activation_fn(fn)
+        _check_name(argname, fn, ACTIVATIONS)
+        if deriv and ACTIVATIONS[fn][1] is None:
+            raise ValueError(f"{argname} {fn!r} has no pointwise derivative (a Dirac delta); "
+                             "only dual_deriv_exact handles it")
+        return ACTIVATIONS[fn][1 if deriv else 0]
     if not callable(fn):
         raise TypeError(f"{argname} must be a callable or a registered activation name; got {type(fn).__name__}")
     return fn
@@ -296,8 +308,13 @@ def dual_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: ArrayLike) 
 
     Used in ``notebooks/kernels/pdlt-criticality-finite-width.md`` (the book's
     :math:`\langle\sigma_\alpha\sigma_\beta\rangle_K`, eq. 4.x [inferred numbering]).
+
+    Examples
+    --------
+    >>> dual_exact('relu', 1.0, np.array([0.0, 1.0]), 1.0).round(6).tolist()  # 1/(2 pi), 1/2
+    [0.159155, 0.5]
     """
-    _check_name("activation", activation, EXACT_DUALS)
+    _check_name("activation", activation, EXACT_DUALS, "an activation with a closed-form dual")
     a, c, b = _validate(k11, k12, k22)
     return np.asarray(EXACT_DUALS[activation](a, c, b), dtype=np.float64)
 
@@ -313,8 +330,13 @@ def dual_deriv_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: Array
     - ``sin``: :math:`e^{-(k_{11}+k_{22})/2}\cosh k_{12}`; ``cos``: same with ``sinh``.
 
     Same parameters and shapes as :func:`dual_exact`.
+
+    Examples
+    --------
+    >>> dual_deriv_exact('relu', 1.0, np.array([0.0, 1.0]), 1.0).tolist()  # 1/4, 1/2
+    [0.25, 0.5]
     """
-    _check_name("activation", activation, EXACT_DERIV_DUALS)
+    _check_name("activation", activation, EXACT_DERIV_DUALS, "an activation with a closed-form derivative dual")
     a, c, b = _validate(k11, k12, k22)
     return np.asarray(EXACT_DERIV_DUALS[activation](a, c, b), dtype=np.float64)
 
@@ -323,11 +345,8 @@ def dual_deriv_exact(activation: str, k11: ArrayLike, k12: ArrayLike, k22: Array
 # quadrature
 # --------------------------------------------------------------------------- #
 def _nodes(n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)):
-        raise TypeError(f"n_nodes must be an int; got {type(n_nodes).__name__}")
-    if not 1 <= n_nodes <= _MAX_NODES:
-        raise ValueError(f"n_nodes must be in [1, {_MAX_NODES}] (hermegauss overflows above); got {n_nodes}")
-    x, w = np.polynomial.hermite_e.hermegauss(int(n_nodes))
+    n_nodes = V.count("n_nodes", n_nodes, high=_MAX_NODES)
+    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
     return x, w / np.sqrt(2 * np.pi)
 
 
@@ -383,10 +402,23 @@ def dual_quad(
     Returns
     -------
     ndarray of the broadcast shape.
+
+    Examples
+    --------
+    >>> bool(np.allclose(dual_quad('erf', 1.0, 0.5, 2.0), dual_exact('erf', 1.0, 0.5, 2.0)))
+    True
     """
     phi = _resolve(fn, deriv=False, argname="fn")
     a, c, b = _validate(k11, k12, k22)
-    return _quad2(lambda u, v: phi(u) * phi(v), a, c, b, n_nodes, chunk)
+    chunk = V.count("chunk", chunk, high=V.MAX_ELEMENTS)
+    return _finite_out("fn", _quad2(lambda u, v: phi(u) * phi(v), a, c, b, n_nodes, chunk))
+
+
+def _finite_out(argname: str, out: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{argname} gave non-finite values at the quadrature or sample points "
+                         "(the expectation does not exist in float64 for these variances)")
+    return out
 
 
 def dual_deriv_quad(
@@ -402,10 +434,16 @@ def dual_deriv_quad(
 
     ``dfn`` is the derivative callable :math:`\phi'` itself, or a registered activation
     *name* (whose derivative is then looked up). Otherwise as :func:`dual_quad`.
+
+    Examples
+    --------
+    >>> bool(np.allclose(dual_deriv_quad('erf', 1.0, 0.5, 2.0), dual_deriv_exact('erf', 1.0, 0.5, 2.0)))
+    True
     """
     dphi = _resolve(dfn, deriv=True, argname="dfn")
     a, c, b = _validate(k11, k12, k22)
-    return _quad2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_nodes, chunk)
+    chunk = V.count("chunk", chunk, high=V.MAX_ELEMENTS)
+    return _finite_out("dfn", _quad2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_nodes, chunk))
 
 
 def gaussian_expectation(fn: Callable[[np.ndarray], np.ndarray] | str, K: ArrayLike, *, n_nodes: int = 120) -> np.ndarray:
@@ -428,17 +466,13 @@ def gaussian_expectation(fn: Callable[[np.ndarray], np.ndarray] | str, K: ArrayL
 # --------------------------------------------------------------------------- #
 # Monte-Carlo
 # --------------------------------------------------------------------------- #
-def _check_mc(n_samples: int, rng: np.random.Generator) -> int:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise TypeError(f"n_samples must be an int; got {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2; got {n_samples}")
-    return int(n_samples)
+def _check_mc(n_samples: int, rng: np.random.Generator, return_se, chunk) -> tuple[int, bool, int]:
+    V.rng(rng)
+    n = V.count("n_samples", n_samples, low=2, high=V.MAX_ELEMENTS)
+    return n, V.flag("return_se", return_se), V.count("chunk", chunk, high=V.MAX_ELEMENTS)
 
 
-def _mc2(f, a, c, b, n_samples, rng, return_se, chunk):
+def _mc2(f, a, c, b, n_samples, rng, return_se, chunk, argname="fn"):
     shape = a.shape
     s1 = np.sqrt(a).ravel()
     s2 = np.sqrt(b).ravel()
@@ -459,6 +493,7 @@ def _mc2(f, a, c, b, n_samples, rng, return_se, chunk):
         vals = np.asarray(f(u, v), dtype=float)
         mean[sl] = vals.mean(axis=1)
         se[sl] = vals.std(axis=1, ddof=1) / np.sqrt(n_samples)
+    _finite_out(argname, mean)
     if return_se:
         return mean.reshape(shape), se.reshape(shape)
     return mean.reshape(shape)
@@ -480,9 +515,15 @@ def dual_mc(
     ``n_samples`` independent Gaussian pairs per entry (independent across entries).
     Returns the mean (broadcast shape); with ``return_se=True`` also its standard error
     (sample std / sqrt(n_samples)). ``rng`` is required.
+
+    Examples
+    --------
+    >>> m, se = dual_mc('relu', 1.0, 0.5, 1.0, 100_000, rng=np.random.default_rng(0), return_se=True)
+    >>> bool(abs(m - dual_exact('relu', 1.0, 0.5, 1.0)) < 4 * se)
+    True
     """
     phi = _resolve(fn, deriv=False, argname="fn")
-    n_samples = _check_mc(n_samples, rng)
+    n_samples, return_se, chunk = _check_mc(n_samples, rng, return_se, chunk)
     a, c, b = _validate(k11, k12, k22)
     return _mc2(lambda u, v: phi(u) * phi(v), a, c, b, n_samples, rng, return_se, chunk)
 
@@ -498,8 +539,15 @@ def dual_deriv_mc(
     return_se: bool = False,
     chunk: int = 4_000_000,
 ):
-    r"""Monte-Carlo estimate of :math:`\mathbb E[\phi'(u)\phi'(v)]` (see :func:`dual_mc`)."""
+    r"""Monte-Carlo estimate of :math:`\mathbb E[\phi'(u)\phi'(v)]` (see :func:`dual_mc`).
+
+    Examples
+    --------
+    >>> m, se = dual_deriv_mc('relu', 1.0, 0.5, 1.0, 100_000, rng=np.random.default_rng(0), return_se=True)
+    >>> bool(abs(m - dual_deriv_exact('relu', 1.0, 0.5, 1.0)) < 4 * se)
+    True
+    """
     dphi = _resolve(dfn, deriv=True, argname="dfn")
-    n_samples = _check_mc(n_samples, rng)
+    n_samples, return_se, chunk = _check_mc(n_samples, rng, return_se, chunk)
     a, c, b = _validate(k11, k12, k22)
-    return _mc2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_samples, rng, return_se, chunk)
+    return _mc2(lambda u, v: dphi(u) * dphi(v), a, c, b, n_samples, rng, return_se, chunk, "dfn")

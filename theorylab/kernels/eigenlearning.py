@@ -26,15 +26,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
+from .. import _validate as V
+
 __all__ = ["effective_ridge", "eigenlearning_risk"]
 
 
 def _spectrum(eigenvalues) -> np.ndarray:
-    lam = np.asarray(eigenvalues, dtype=float).ravel()
-    if lam.size == 0:
-        raise ValueError("eigenvalues must not be empty")
-    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError("eigenvalues must be finite and >= 0")
+    lam = V.array("eigenvalues", eigenvalues, nonempty=True, low=0.0).ravel()
+    if not np.any(lam > 0):
+        raise ValueError("eigenvalues must not all be zero")
     return lam
 
 
@@ -47,13 +47,19 @@ def effective_ridge(eigenvalues, n_samples: float, *, ridge: float = 0.0) -> flo
     eigenvalues : (M,) Mercer eigenvalues (any order, zeros allowed).
     n_samples : training-set size :math:`n > 0`.
     ridge : per-sample ridge :math:`\lambda_{\rm ridge} \ge 0` (as in ``kernel_ridge_path``).
+
+    Examples
+    --------
+    >>> round(effective_ridge([1.0, 1.0, 1.0], 1.0), 12)  # 3/(1 + k) = 1
+    2.0
     """
     lam = _spectrum(eigenvalues)
-    n = float(n_samples)
-    if not n > 0:
-        raise ValueError(f"n_samples must be > 0; got {n_samples!r}")
-    if not (np.isfinite(ridge) and ridge >= 0):
-        raise ValueError(f"ridge must be finite and >= 0; got {ridge!r}")
+    n = V.positive("n_samples", n_samples)
+    ridge = V.real("ridge", ridge, low=0.0)
+    return _effective_ridge(lam, n, ridge)
+
+
+def _effective_ridge(lam: np.ndarray, n: float, ridge: float) -> float:
     delta = n * float(ridge)
     pos = lam[lam > 0]
     if delta == 0 and pos.size <= n:
@@ -88,20 +94,27 @@ def eigenlearning_risk(eigenvalues, target_power, n_samples, *, ridge: float = 0
     Returns
     -------
     (r,) predicted excess test MSE, one per ``n`` (scalar input -> shape ()).
+
+    Examples
+    --------
+    >>> float(eigenlearning_risk([1.0, 1.0, 1.0], [1.0, 0.0, 0.0], 1.0).round(6))
+    0.666667
     """
     lam = _spectrum(eigenvalues)
-    v2 = np.asarray(target_power, dtype=float).ravel()
+    v2 = V.array("target_power", target_power, low=0.0).ravel()
     if v2.shape != lam.shape:
         raise ValueError(f"target_power must have the same length as eigenvalues ({lam.size}); got {v2.size}")
-    if not np.all(np.isfinite(v2)) or np.any(v2 < 0):
-        raise ValueError("target_power must be finite and >= 0")
-    if not (np.isfinite(noise_var) and noise_var >= 0):
-        raise ValueError(f"noise_var must be finite and >= 0; got {noise_var!r}")
-    ns = np.atleast_1d(np.asarray(n_samples, dtype=float))
+    noise_var = V.real("noise_var", noise_var, low=0.0)
+    ridge = V.real("ridge", ridge, low=0.0)
+    n_arr = V.array("n_samples", n_samples, low=0.0, low_open=True)
+    if n_arr.ndim > 1:
+        raise ValueError(f"n_samples must be a number or a 1-D array; got shape {n_arr.shape}")
+    V.elements("n_samples", n_arr.size, limit=10**6)
+    ns = np.atleast_1d(n_arr)
     out = np.empty(ns.shape)
     for i, n in enumerate(ns):  # one scalar root-find per sample size (not a hot path)
-        kappa = effective_ridge(lam, n, ridge=ridge)
+        kappa = _effective_ridge(lam, float(n), ridge)
         L = lam / (lam + kappa)
         e0 = n / (n - np.sum(L**2))
         out[i] = e0 * (np.sum((1 - L) ** 2 * v2) + noise_var) - noise_var
-    return out.reshape(np.shape(n_samples))
+    return out.reshape(n_arr.shape)

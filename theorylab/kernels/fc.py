@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .. import _validate as V
 from .._validate import nonneg_real
 
 from .dual import (
@@ -60,16 +61,9 @@ _TWO_PI = 2.0 * np.pi
 # validation
 # --------------------------------------------------------------------------- #
 def _check_X(name: str, X, d: int | None = None) -> np.ndarray:
-    try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real array of shape (n, d)") from exc
-    if A.ndim != 2:
-        raise ValueError(f"{name} must have shape (n, d); got shape {A.shape}")
+    A = V.array(name, X, ndim=2)
     if A.shape[0] == 0 or A.shape[1] == 0:
         raise ValueError(f"{name} must be non-empty; got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{name} must be finite")
     if d is not None and A.shape[1] != d:
         raise ValueError(f"X2 has {A.shape[1]} features but X has {d}: feature dimensions must match")
     return A
@@ -78,16 +72,19 @@ def _check_X(name: str, X, d: int | None = None) -> np.ndarray:
 _check_var = nonneg_real
 
 
+MAX_DEPTH = 100_000
+"""Largest depth of the recursions (each layer is a pass over the Gram matrix)."""
+
+_MAX_NODES = 150  # hermegauss weights overflow to NaN above ~170 nodes
+
+
 def _check_depth(depth) -> int:
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)):
-        raise TypeError(f"depth must be an int; got {type(depth).__name__}")
-    if depth < 0:
-        raise ValueError(f"depth must be >= 0; got {depth}")
-    return int(depth)
+    return V.count("depth", depth, low=0, high=MAX_DEPTH)
 
 
 def _maps(activation: Activation, n_nodes: int):
     """Return (E, Edot) callables of (k11, k12, k22) arrays, and a 'relu' fast-path flag."""
+    n_nodes = V.count("n_nodes", n_nodes, high=_MAX_NODES)
     if isinstance(activation, str):
         if activation in EXACT_DUALS and activation in EXACT_DERIV_DUALS and activation != "step":
             return (EXACT_DUALS[activation], EXACT_DERIV_DUALS[activation])
@@ -120,7 +117,15 @@ def _relu_block(k, th, s1s, s2s, w, b, lw, lb, depth):
     tmp = np.empty_like(k)
     for l in range(depth):
         s = np.multiply.outer(s1s[l], s2s[l])  # sqrt(k11 k22)
-        np.divide(k, s, out=rho)
+        zero = None
+        if not (s1s[l].all() and s2s[l].all()):
+            # a zero-variance unit (e.g. a zero input row without bias): its preactivation is 0
+            # surely, so E = Edot = 0 there; use correlation 0 and zero Edot below
+            zero = s == 0
+            rho.fill(0.0)
+            np.divide(k, s, out=rho, where=~zero)
+        else:
+            np.divide(k, s, out=rho)
         np.clip(rho, -1.0, 1.0, out=rho)
         # tmp = sqrt(1 - rho^2) * s / (2 pi)
         np.multiply(rho, rho, out=tmp)
@@ -133,6 +138,8 @@ def _relu_block(k, th, s1s, s2s, w, b, lw, lb, depth):
         np.arcsin(rho, out=rho)
         rho *= 1.0 / _TWO_PI
         rho += 0.25
+        if zero is not None:
+            rho[zero] = 0.0
         # E = tmp + Edot * k  (rho * s == k up to the clipping, which only acts at |rho| = 1)
         k *= rho
         k += tmp  # k <- E
@@ -209,22 +216,30 @@ def nngp_ntk(
     Returns
     -------
     K, Theta : (n, m) float64 arrays (NNGP and NTK of the scalar output).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> K, Theta = nngp_ntk(X, depth=1)
+    >>> K.round(4).tolist(), Theta.round(4).tolist()
+    ([[1.0, 0.3183], [0.3183, 1.0]], [[2.0, 0.3183], [0.3183, 2.0]])
     """
     Xa = _check_X("X", X)
     sym = X2 is None
     X2a = Xa if sym else _check_X("X2", X2, Xa.shape[1])
+    V.elements("the Gram matrix X X2^T", (Xa.shape[0], X2a.shape[0]))
     depth = _check_depth(depth)
     w = _check_var("weight_var", weight_var)
     b = _check_var("bias_var", bias_var)
-    if parameterization not in ("ntk", "standard"):
-        raise ValueError(f"parameterization must be 'ntk' or 'standard'; got {parameterization!r}")
+    V.choice("parameterization", parameterization, ("ntk", "standard"))
     if parameterization == "ntk":
         lw, lb = w, b
     else:
         lw = _check_var("lr_weight", lr_weight)
         lb = _check_var("lr_bias", lr_bias)
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
-        raise ValueError(f"block_size must be a positive int; got {block_size!r}")
+    block_size = V.count("block_size", block_size, high=V.MAX_ELEMENTS)
+    if n_threads is not None:
+        n_threads = V.count("n_threads", n_threads, high=256)
     relu_fast = isinstance(activation, str) and activation == "relu"
     E, Edot = _maps(activation, n_nodes)
 
@@ -348,12 +363,17 @@ def susceptibilities(K, activation: str | tuple, weight_var: float, *, n_nodes: 
 
     ``K`` any shape (> 0) -> two arrays of that shape. Roberts, Yaida & Hanin (2022),
     ch. 5 [inferred]. Used in ``pdlt-criticality-finite-width``.
+
+    Examples
+    --------
+    >>> par, perp = susceptibilities(1.0, "relu", 2.0)
+    >>> round(float(par), 10), round(float(perp), 10)
+    (1.0, 1.0)
     """
     phi, dphi = _phi_dphi(activation)
-    Ka = np.asarray(K, dtype=float)
-    if np.any(~np.isfinite(Ka)) or np.any(Ka <= 0):
-        raise ValueError("K must be finite and > 0")
+    Ka = V.array("K", K, low=0.0, low_open=True)
     cw = _check_var("weight_var", weight_var)
+    V.count("n_nodes", n_nodes, high=_MAX_NODES)
     par = cw * gaussian_expectation(
         lambda z: phi(z) ** 2 * (z * z - Ka[..., None]), Ka, n_nodes=n_nodes
     ) / (2 * Ka**2)
@@ -401,22 +421,28 @@ def single_input_recursions(
     -------
     dict with float arrays of shape (depth,): ``K``, ``chi_par``, ``chi_perp``, ``V``,
     ``Theta`` (layer l at index l-1).
+
+    The kernel must stay positive through the layers (``weight_var > 0``; a
+    ``ValueError`` names ``activation`` if :math:`K^{(\ell)}` reaches 0).
+
+    Examples
+    --------
+    >>> out = single_input_recursions(1.0, 3, "relu", weight_var=2.0)
+    >>> out["K"].round(12).tolist(), out["chi_par"].round(10).tolist()
+    ([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     """
-    depth = _check_depth(depth)
-    if depth < 1:
-        raise ValueError("depth must be >= 1")
-    K1 = _check_var("K1", K1)
-    if K1 <= 0:
-        raise ValueError("K1 must be > 0")
-    cw = _check_var("weight_var", weight_var)
+    depth = V.count("depth", depth, low=1, high=MAX_DEPTH)
+    K1 = V.positive("K1", K1)
+    cw = V.positive("weight_var", weight_var)
     cb = _check_var("bias_var", bias_var)
     lw = cw if lr_weight is None else _check_var("lr_weight", lr_weight)
     lb = cb if lr_bias is None else _check_var("lr_bias", lr_bias)
     phi, dphi = _phi_dphi(activation)
+    n_nodes = V.count("n_nodes", n_nodes, high=_MAX_NODES)
     x, wq = np.polynomial.hermite_e.hermegauss(n_nodes)
     wq = wq / np.sqrt(2 * np.pi)
     K = np.empty(depth)
-    V = np.zeros(depth)
+    Vx = np.zeros(depth)
     Th = np.empty(depth)
     cpar = np.empty(depth)
     cperp = np.empty(depth)
@@ -432,9 +458,16 @@ def single_input_recursions(
         cperp[l] = cw * dp2
         if l + 1 < depth:
             K[l + 1] = cb + cw * s2
-            V[l + 1] = cpar[l] ** 2 * V[l] + cw**2 * (s4 - s2 * s2)
+            if not (np.isfinite(K[l + 1]) and K[l + 1] > 0):
+                raise ValueError(f"activation: the kernel K^({l + 2}) = {K[l + 1]!r} is not finite and > 0 "
+                                 "(the recursion degenerates for this activation and weight_var, bias_var)")
+            Vx[l + 1] = cpar[l] ** 2 * Vx[l] + cw**2 * (s4 - s2 * s2)
             Th[l + 1] = lb + lw * s2 + cw * dp2 * Th[l]
-    return {"K": K, "chi_par": cpar, "chi_perp": cperp, "V": V, "Theta": Th}
+    out = {"K": K, "chi_par": cpar, "chi_perp": cperp, "V": Vx, "Theta": Th}
+    for k, v in out.items():
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"activation: the recursion overflows ({k} is not finite) for these variances")
+    return out
 
 
 def _theta_minus_sin(t: np.ndarray) -> np.ndarray:
@@ -459,14 +492,18 @@ def relu_correlation_map(rho, n_steps: int | None = None, *, one_minus: bool = F
     :math:`1 - J = ((\pi-\theta)(1-\cos\theta) + (\theta-\sin\theta))/\pi`,
     :math:`\theta' = 2\arcsin\sqrt{(1-J)/2}`, all cancellation-free.
     Used in ``pdlt-criticality-finite-width`` (C4).
+
+    Examples
+    --------
+    >>> relu_correlation_map([0.0, 1.0]).round(6).tolist()
+    [0.31831, 1.0]
     """
-    r = np.asarray(rho, dtype=float)
-    if not np.all(np.isfinite(r)) or np.any(np.abs(r) > 1):
-        raise ValueError("rho must be finite and in [-1, 1]")
+    r = V.array("rho", rho, low=-1.0, high=1.0)
+    one_minus = V.flag("one_minus", one_minus)
     if n_steps is None:
         return dual_exact("relu", 1.0, r, 1.0) * 2.0
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"n_steps must be an int >= 0; got {n_steps!r}")
+    n_steps = V.count("n_steps", n_steps, low=0, high=MAX_DEPTH * 100)
+    V.elements("(n_steps + 1) * rho.size", (n_steps + 1, max(r.size, 1)))
     theta = np.arccos(r)
     out = np.empty((int(n_steps) + 1,) + r.shape)
     out[0] = 1.0 - r

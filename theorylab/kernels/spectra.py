@@ -25,6 +25,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
+from .. import _validate as V
+
 __all__ = ["gram_eigh", "legendre_sphere", "sphere_mercer_spectrum", "sphere_multiplicity"]
 
 
@@ -39,14 +41,18 @@ def gram_eigh(K, *, check_symmetric: bool = True) -> tuple[np.ndarray, np.ndarra
     Returns
     -------
     evals : (n,) descending;  evecs : (n, n), column i the unit eigenvector of evals[i]
-    (``K = evecs @ diag(evals) @ evecs.T``).
+    (``K = evecs @ diag(evals) @ evecs.T``). An empty ``(0, 0)`` matrix gives empty results.
+
+    Examples
+    --------
+    >>> evals, evecs = gram_eigh([[2.0, 0.0], [0.0, 3.0]])
+    >>> evals.tolist()
+    [3.0, 2.0]
     """
-    A = np.asarray(K, dtype=np.float64)
-    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+    A = V.array("K", K, ndim=2)
+    if A.shape[0] != A.shape[1]:
         raise ValueError(f"K must be a square (n, n) matrix; got shape {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("K must be finite")
-    if check_symmetric:
+    if V.flag("check_symmetric", check_symmetric):
         scale = max(float(np.max(np.abs(A))), np.finfo(float).tiny) if A.size else 1.0
         if np.max(np.abs(A - A.T), initial=0.0) > 1e-10 * scale:
             raise ValueError("K must be symmetric")
@@ -54,20 +60,12 @@ def gram_eigh(K, *, check_symmetric: bool = True) -> tuple[np.ndarray, np.ndarra
     return evals[::-1].copy(), evecs[:, ::-1].copy()
 
 
-def _check_dim(dim) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"dim must be an int; got {type(dim).__name__}")
-    if dim < 2:
-        raise ValueError(f"dim must be >= 2 (the sphere S^(dim-1) in R^dim); got {dim}")
-    return int(dim)
+def _check_dim(dim, high: int = V.MAX_COUNT) -> int:
+    return V.count("dim", dim, low=2, high=high)
 
 
 def _check_degree(max_degree) -> int:
-    if isinstance(max_degree, bool) or not isinstance(max_degree, (int, np.integer)):
-        raise TypeError(f"max_degree must be an int; got {type(max_degree).__name__}")
-    if max_degree < 0:
-        raise ValueError(f"max_degree must be >= 0; got {max_degree}")
-    return int(max_degree)
+    return V.count("max_degree", max_degree, low=0, high=10**6)
 
 
 def sphere_multiplicity(dim: int, max_degree: int) -> np.ndarray:
@@ -76,25 +74,41 @@ def sphere_multiplicity(dim: int, max_degree: int) -> np.ndarray:
     array (float because it overflows int64 for large d and l).
 
     :math:`N(d,\ell) = \binom{\ell+d-1}{\ell} - \binom{\ell+d-3}{\ell-2}`.
+    ``ValueError`` if a multiplicity overflows float64 (very large ``dim`` and degree).
+
+    Examples
+    --------
+    >>> sphere_multiplicity(3, 3).tolist()
+    [1.0, 3.0, 5.0, 7.0]
     """
     d = _check_dim(dim)
     L = _check_degree(max_degree)
     ell = np.arange(L + 1)
     a = special.comb(ell + d - 1, ell, exact=False)
     b = np.where(ell >= 2, special.comb(ell + d - 3, np.maximum(ell - 2, 0), exact=False), 0.0)
-    return a - b
+    out = a - b
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"max_degree: multiplicities overflow float64 for dim = {d} beyond degree "
+                         f"{int(np.argmax(~np.isfinite(out))) - 1}")
+    return out
 
 
 def legendre_sphere(dim: int, max_degree: int, t) -> np.ndarray:
     r"""Legendre polynomials of dimension d, :math:`P^{(d)}_\ell(t)`, normalised to 1 at t=1.
 
     Three-term recurrence :math:`P_{\ell+1} = \frac{(2\ell+d-2)\,t\,P_\ell - \ell P_{\ell-1}}{\ell+d-2}`,
-    :math:`P_0=1, P_1=t` (d=3: Legendre; d=2: Chebyshev T). ``t`` any shape ->
-    ``(max_degree + 1, *t.shape)``.
+    :math:`P_0=1, P_1=t` (d=3: Legendre; d=2: Chebyshev T). ``t`` any shape (finite; the
+    sphere needs only [-1, 1]) -> ``(max_degree + 1, *t.shape)``.
+
+    Examples
+    --------
+    >>> legendre_sphere(3, 2, 0.5).tolist()
+    [1.0, 0.5, -0.125]
     """
     d = _check_dim(dim)
     L = _check_degree(max_degree)
-    t = np.asarray(t, dtype=float)
+    t = V.array("t", t)
+    V.elements("(max_degree + 1) * t.size", (L + 1, max(t.size, 1)))
     P = np.empty((L + 1,) + t.shape)
     P[0] = 1.0
     if L >= 1:
@@ -126,15 +140,22 @@ def sphere_mercer_spectrum(
     mu : (max_degree + 1,) eigenvalue of each degree (uniform probability measure)
     mult : (max_degree + 1,) multiplicities :math:`N(d,\ell)`;
     :math:`\sum_\ell \mu_\ell N(d,\ell) = f(1)` (the trace) when the series converges.
+
+    Examples
+    --------
+    >>> mu, mult = sphere_mercer_spectrum(lambda t: t, 3, 2)
+    >>> (mu.round(12) + 0.0).tolist(), mult.tolist()
+    ([0.0, 0.333333333333, 0.0], [1.0, 3.0, 5.0])
     """
-    d = _check_dim(dim)
+    d = _check_dim(dim, high=10**5)
     L = _check_degree(max_degree)
-    if not callable(f):
-        raise TypeError(f"f must be a callable of t in [-1, 1]; got {type(f).__name__}")
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, (int, np.integer)) or n_nodes < 1:
-        raise ValueError(f"n_nodes must be a positive int; got {n_nodes!r}")
+    V.function("f", f, what="of t in [-1, 1]")
+    n_nodes = V.count("n_nodes", n_nodes, high=10**6)
+    V.elements("(max_degree + 1) * n_nodes", (L + 1, n_nodes))
     a = (d - 3) / 2.0
-    t, w = special.roots_jacobi(int(n_nodes), a, a)
+    t, w = special.roots_jacobi(n_nodes, a, a)
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(t)) and w.sum() > 0):
+        raise ValueError(f"dim = {d} is too large for Gauss-Jacobi quadrature with n_nodes = {n_nodes}")
     w = w / w.sum()
     ft = np.asarray(f(t), dtype=float)
     if ft.shape != t.shape:

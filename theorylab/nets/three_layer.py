@@ -37,6 +37,8 @@ import scipy.linalg
 from theorylab import polynomials as poly
 from theorylab.regression import select_ridge
 
+from .. import _validate as V
+
 __all__ = [
     "ThreeLayerNet",
     "feature_map",
@@ -67,6 +69,12 @@ class ThreeLayerNet:
     a : (m2,) frozen signs, b : (m2,) frozen heavy-tailed biases
     u : (m1 + 1,) stage-1 weights (first entry multiplies the constant feature)
     c : (m2 + 1,) stage-2 weights (first entry is an intercept)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> net.width1, net.width2, net.first_layer
+    (6, 4, 'random')
     """
 
     k: int
@@ -78,6 +86,31 @@ class ThreeLayerNet:
     u: np.ndarray
     c: np.ndarray
 
+    def __post_init__(self) -> None:
+        k = V.count("k", self.k, high=poly.MAX_DEGREE)
+        V.choice("first_layer", self.first_layer, ("random", "hermite"))
+        dim = V.count("dim", self.dim)
+        a = V.array("a", self.a, ndim=1, nonempty=True)
+        b = V.array("b", self.b, shape=a.shape)
+        u = V.array("u", self.u, ndim=1)
+        c = V.array("c", self.c, shape=(a.size + 1,))
+        if self.first_layer == "random":
+            Vm = V.array("V", self.V, ndim=2)
+            if Vm.shape[1] != dim:
+                raise ValueError(f"V must have shape (m1, dim={dim}); got {Vm.shape}")
+            if u.size != Vm.shape[0] + 1:
+                raise ValueError(f"u must have m1 + 1 = {Vm.shape[0] + 1} entries (one per row of V, plus 1); "
+                                 f"got {u.size}")
+        else:
+            if self.V is not None:
+                raise ValueError("V must be None for first_layer='hermite'")
+            F = poly.n_hermite_features(dim, k)
+            if u.size != F:
+                raise ValueError(f"u must have comb(dim + k, k) = {F} entries for first_layer='hermite'; got {u.size}")
+            Vm = None
+        for name, v in (("k", k), ("dim", dim), ("a", a), ("b", b), ("u", u), ("c", c), ("V", Vm)):
+            object.__setattr__(self, name, v)
+
     @property
     def width1(self) -> int:
         return self.u.size - 1
@@ -88,41 +121,35 @@ class ThreeLayerNet:
 
 
 def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    V.rng(rng)
 
 
-def _pos_int(name: str, v, lo: int = 1) -> int:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(v).__name__}")
-    if v < lo:
-        raise ValueError(f"{name} must be >= {lo}; got {v}")
-    return int(v)
+def _pos_int(name: str, v, lo: int = 1, high: int = V.MAX_COUNT) -> int:
+    return V.count(name, v, low=lo, high=high)
 
 
 def _nonneg(name: str, v) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a number; got {type(v).__name__}") from exc
-    if not (math.isfinite(f) and f >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0; got {v!r}")
-    return f
+    return V.real(name, v, low=0.0)
+
+
+def _net(net) -> "ThreeLayerNet":
+    return V.instance("net", net, ThreeLayerNet, hint="build one with init_three_layer(dim, k=..., rng=...)")
+
+
+_NO_Y = object()
 
 
 def _data(X, y, dim: int, xname: str = "X", yname: str = "y"):
-    X = np.asarray(X, dtype=float)
+    X = V.array(xname, X)
     if X.ndim != 2 or X.shape[1] != dim:
         raise ValueError(f"{xname} must have shape (n, {dim}); got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{xname} contains non-finite values")
-    if y is None:
+    if y is _NO_Y:
         return X, None
-    y = np.asarray(y, dtype=float)
+    y = V.array(yname, y)
     if y.shape != (X.shape[0],):
-        raise ValueError(f"{yname} must have shape ({X.shape[0]},); got {y.shape}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{yname} contains non-finite values")
+        raise ValueError(f"{yname} must have shape ({X.shape[0]},), one target per row of {xname}; got {y.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{xname} has no rows (the sample is empty)")
     return X, y
 
 
@@ -149,35 +176,50 @@ def init_three_layer(
     bias_df, bias_scale : Student-t degrees of freedom and scale of the biases b
         (heavy-tailed, so kinks cover the range of the learned feature) [inferred]
     rng : numpy Generator
+
+    Examples
+    --------
+    >>> net = init_three_layer(4, k=2, width2=10, rng=np.random.default_rng(0))
+    >>> net.V.shape, net.u.shape, net.c.shape
+    ((30, 4), (31,), (11,))
     """
     dim = _pos_int("dim", dim)
     k = _pos_int("k", k)
     if dim < k:
         raise ValueError(f"dim must be >= k = {k}; got {dim}")
-    width2 = _pos_int("width2", width2)
-    if first_layer not in ("random", "hermite"):
-        raise ValueError(f"first_layer must be 'random' or 'hermite'; got {first_layer!r}")
+    width2 = _pos_int("width2", width2, high=10**7)
+    V.choice("first_layer", first_layer, ("random", "hermite"))
     bias_df = _nonneg("bias_df", bias_df)
     bias_scale = _nonneg("bias_scale", bias_scale)
     if bias_df == 0:
         raise ValueError("bias_df must be > 0")
     _check_rng(rng)
     F = poly.n_hermite_features(dim, k)
+    V.elements("comb(dim + k, k) (Hermite features)", F, limit=10**7)
     if first_layer == "random":
         m1 = 2 * F if width1 is None else _pos_int("width1", width1)
+        V.elements("width1 * dim", (m1, dim))
         G = rng.standard_normal((m1, dim))
-        V = G / np.linalg.norm(G, axis=1, keepdims=True)
+        Vdir = G / np.linalg.norm(G, axis=1, keepdims=True)
     else:
-        m1, V = F - 1, None
+        m1, Vdir = F - 1, None
     a = rng.choice([-1.0, 1.0], size=width2)
     b = bias_scale * rng.standard_t(bias_df, size=width2)
-    return ThreeLayerNet(k=k, first_layer=first_layer, V=V, dim=dim, a=a, b=b,
+    return ThreeLayerNet(k=k, first_layer=first_layer, V=Vdir, dim=dim, a=a, b=b,
                          u=np.zeros(m1 + 1), c=np.zeros(width2 + 1))
 
 
 def first_layer_features(net: ThreeLayerNet, X) -> np.ndarray:
-    r"""``(n, d) -> (n, m1 + 1)``: :math:`[1, \sigma_1(Vx)]` or the Hermite basis."""
-    X, _ = _data(X, None, net.dim)
+    r"""``(n, d) -> (n, m1 + 1)``: :math:`[1, \sigma_1(Vx)]` or the Hermite basis.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', rng=np.random.default_rng(0))
+    >>> first_layer_features(net, np.zeros((2, 3))).shape  # [1, comb(3 + 2, 2) - 1 features]
+    (2, 10)
+    """
+    net = _net(net)
+    X, _ = _data(X, _NO_Y, net.dim)
     if net.first_layer == "hermite":
         return poly.hermite_features(X, net.k)
     T = X @ net.V.T  # (n, m1)
@@ -191,19 +233,43 @@ def first_layer_features(net: ThreeLayerNet, X) -> np.ndarray:
 
 
 def second_layer_features(net: ThreeLayerNet, g) -> np.ndarray:
-    r"""``(n,) -> (n, m2 + 1)``: :math:`[1, \mathrm{ReLU}(a_j g + b_j)]`."""
-    g = np.asarray(g, dtype=float)
+    r"""``(n,) -> (n, m2 + 1)``: :math:`[1, \mathrm{ReLU}(a_j g + b_j)]`.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> second_layer_features(net, np.array([0.5, -1.0])).shape
+    (2, 5)
+    """
+    net = _net(net)
+    g = V.array("g", g, ndim=1)
     pre = g[:, None] * net.a[None, :] + net.b[None, :]
     return np.concatenate([np.ones((g.size, 1)), np.maximum(pre, 0.0)], axis=1)
 
 
 def feature_map(net: ThreeLayerNet, X) -> np.ndarray:
-    r"""The learned scalar feature :math:`\hat g(x) = u\cdot\phi_1(x)`, shape ``(n,)``."""
+    r"""The learned scalar feature :math:`\hat g(x) = u\cdot\phi_1(x)`, shape ``(n,)``.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> feature_map(net, np.zeros((2, 3))).tolist()
+    [0.0, 0.0]
+    """
+    net = _net(net)
     return first_layer_features(net, X) @ net.u
 
 
 def forward(net: ThreeLayerNet, X) -> np.ndarray:
-    r"""Network output :math:`f(x) = \hat g(x) + c\cdot\phi_2(\hat g(x))`, shape ``(n,)``."""
+    r"""Network output :math:`f(x) = \hat g(x) + c\cdot\phi_2(\hat g(x))`, shape ``(n,)``.
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> forward(net, np.zeros((2, 3))).tolist()  # u = 0, c = 0 at initialisation
+    [0.0, 0.0]
+    """
+    net = _net(net)
     g = feature_map(net, X)
     return g + second_layer_features(net, g) @ net.c
 
@@ -224,7 +290,15 @@ def loss_and_grad(net: ThreeLayerNet, X, y, *, wd_u: float = 0.0, wd_c: float = 
     Returns
     -------
     (loss: float, grad_u: (m1 + 1,), grad_c: (m2 + 1,))
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, width1=6, width2=4, rng=np.random.default_rng(0))
+    >>> loss, gu, gc = loss_and_grad(net, np.zeros((2, 3)), np.array([1.0, -1.0]))
+    >>> loss, gu.shape, gc.shape
+    (0.5, (7,), (5,))
     """
+    net = _net(net)
     X, y = _data(X, y, net.dim)
     wd_u, wd_c = _nonneg("wd_u", wd_u), _nonneg("wd_c", wd_c)
     P1 = first_layer_features(net, X)
@@ -282,14 +356,25 @@ def train_stage1(
     X : (n, d), y : (n,) -- the stage-1 sample :math:`D_1`
     ridge : weight decay :math:`\xi_1 \ge 0` (0 = least squares, needs n >= m1 + 1)
     solver : ``"ridge"`` (closed form) or ``"gd"`` (``n_steps`` of GD, step 1/smoothness)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((200, 3)); y = X[:, 0] * X[:, 1]
+    >>> net = train_stage1(net, X, y, ridge=1e-8)
+    >>> round(float(np.mean((feature_map(net, X) - y) ** 2)), 8)
+    0.0
     """
+    net = _net(net)
     X, y = _data(X, y, net.dim)
     ridge = _nonneg("ridge", ridge)
+    n_steps = _pos_int("n_steps", n_steps, high=10**7)
     net0 = replace(net, c=np.zeros_like(net.c))
+    V.choice("solver", solver, ("ridge", "gd"))
     if solver == "ridge":
         u = _ridge_solve(first_layer_features(net0, X), y, ridge, "X (stage 1)")
     elif solver == "gd":
-        u = _gd(net0, X, y, "u", ridge, _pos_int("n_steps", n_steps))
+        u = _gd(net0, X, y, "u", ridge, n_steps)
     else:
         raise ValueError(f"solver must be 'ridge' or 'gd'; got {solver!r}")
     return replace(net0, u=u)
@@ -315,28 +400,39 @@ def train_stage2(
     Returns
     -------
     (net with fitted c, info dict with ``ridge`` and ``val_errors``)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', width2=10, rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((200, 3)); y = X[:, 0]
+    >>> net = train_stage1(net, X[:100], y[:100], ridge=1e-8)
+    >>> net, info = train_stage2(net, X[100:], y[100:])
+    >>> sorted(info)
+    ['ridge', 'val_errors']
     """
+    net = _net(net)
     X, y = _data(X, y, net.dim)
-    lam = np.atleast_1d(np.asarray(ridges, dtype=float))
-    if lam.ndim != 1 or lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam < 0):
+    n_steps = _pos_int("n_steps", n_steps, high=10**7)
+    lam = np.atleast_1d(V.array("ridges", ridges))
+    if lam.ndim != 1 or lam.size == 0 or np.any(lam < 0):
         raise ValueError(f"ridges must be a non-empty 1-D sequence of finite values >= 0; got {ridges!r}")
     g = feature_map(net, X)
     P2 = second_layer_features(net, g)
     r = y - g
     info: dict = {"ridge": float(lam[0]), "val_errors": None}
     if lam.size > 1:
-        if not (0.0 < float(val_fraction) < 1.0):
-            raise ValueError(f"val_fraction must be in (0, 1); got {val_fraction}")
+        val_fraction = V.probability("val_fraction", val_fraction, low_open=True, high_open=True)
         n_val = round(val_fraction * X.shape[0])
         if n_val < 1 or n_val >= X.shape[0]:
             raise ValueError(f"X: too few samples ({X.shape[0]}) for a validation split")
         sel = select_ridge(P2[:-n_val], r[:-n_val], P2[-n_val:], r[-n_val:], lam)
         info = {"ridge": sel.ridge, "val_errors": sel.val_errors}
     # select_ridge / ridge_path penalise (1/n)|.|^2 + lam |w|^2, i.e. xi_2 = lam here
+    V.choice("solver", solver, ("ridge", "gd"))
     if solver == "ridge":
         c = _ridge_solve(P2, r, info["ridge"], "X (stage 2)")
     elif solver == "gd":
-        c = _gd(replace(net, c=np.zeros_like(net.c)), X, y, "c", info["ridge"], _pos_int("n_steps", n_steps))
+        c = _gd(replace(net, c=np.zeros_like(net.c)), X, y, "c", info["ridge"], n_steps)
     else:
         raise ValueError(f"solver must be 'ridge' or 'gd'; got {solver!r}")
     return replace(net, c=c), info
@@ -362,9 +458,22 @@ def train_layerwise(
     Returns
     -------
     (trained net, info dict from :func:`train_stage2`)
+
+    Examples
+    --------
+    >>> net = init_three_layer(3, k=2, first_layer='hermite', width2=10, rng=np.random.default_rng(0))
+    >>> X = np.random.default_rng(1).standard_normal((400, 3)); y = X[:, 0] ** 2 - 1
+    >>> net, info = train_layerwise(net, X, y, n_stage1=200, ridge1=1e-6)
+    >>> bool(np.mean((forward(net, X) - y) ** 2) < 0.05)
+    True
     """
+    net = _net(net)
     X, y = _data(X, y, net.dim)
     n1 = _pos_int("n_stage1", n_stage1)
+    ridge1 = _nonneg("ridge1", ridge1)
+    r2 = np.atleast_1d(V.array("ridges2", ridges2))
+    if r2.ndim != 1 or r2.size == 0 or np.any(r2 < 0):
+        raise ValueError(f"ridges2 must be a non-empty 1-D sequence of values >= 0; got {ridges2!r}")
     if n1 >= X.shape[0]:
         raise ValueError(f"n_stage1 must be < n_samples = {X.shape[0]} (stage 2 needs fresh data); got {n1}")
     net1 = train_stage1(net, X[:n1], y[:n1], ridge=ridge1, solver=solver)
@@ -407,9 +516,15 @@ def relu_ntk(X, X2=None) -> np.ndarray:
     :func:`kernel_ridge_baseline`, whose ridge is relative to the mean diagonal.
 
     ``(n, d), (m, d) -> (n, m)``.
+
+    Examples
+    --------
+    >>> K = relu_ntk(np.eye(2))
+    >>> K.shape, bool(np.allclose(K, K.T))
+    ((2, 2), True)
     """
-    X = np.asarray(X, dtype=float)
-    X2 = X if X2 is None else np.asarray(X2, dtype=float)
+    X = V.array("X", X)
+    X2 = X if X2 is None else V.array("X2", X2)
     if X.ndim != 2 or X2.ndim != 2 or X.shape[1] != X2.shape[1]:
         raise ValueError(f"X and X2 must be 2-D with the same number of columns; got {X.shape}, {X2.shape}")
     Xa = np.concatenate([X, np.ones((X.shape[0], 1))], axis=1)
@@ -423,10 +538,19 @@ def relu_ntk(X, X2=None) -> np.ndarray:
 
 
 def rbf_kernel(X, X2=None, *, gamma: float) -> np.ndarray:
-    r"""Gaussian kernel :math:`\exp(-\gamma\|x - x'\|^2)`, ``(n, d), (m, d) -> (n, m)``."""
+    r"""Gaussian kernel :math:`\exp(-\gamma\|x - x'\|^2)`, ``(n, d), (m, d) -> (n, m)``.
+
+    Examples
+    --------
+    >>> rbf_kernel([[0.0], [1.0]], gamma=1.0).round(6).tolist()
+    [[1.0, 0.367879], [0.367879, 1.0]]
+    """
     gamma = _nonneg("gamma", gamma)
-    X = np.asarray(X, dtype=float)
-    X2 = X if X2 is None else np.asarray(X2, dtype=float)
+    X = V.array("X", X, ndim=2)
+    X2 = X if X2 is None else V.array("X2", X2, ndim=2)
+    if X2.shape[1] != X.shape[1]:
+        raise ValueError(f"X and X2 must have the same number of columns; got {X.shape[1]} and {X2.shape[1]}")
+    V.elements("X.shape[0] * X2.shape[0]", (X.shape[0], X2.shape[0]))
     sq = np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", X2, X2)[None, :] - 2 * X @ X2.T
     return np.exp(-gamma * np.maximum(sq, 0.0))
 
@@ -453,15 +577,23 @@ def kernel_ridge_baseline(
     Returns
     -------
     dict with ``pred`` ((m_test,) predictions), ``rel_ridge`` (selected) and ``val_errors``.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).standard_normal((60, 2)); y = X[:, 0]
+    >>> out = kernel_ridge_baseline(X[:40], y[:40], X[40:50], y[40:50], X[50:], kernel='rbf', gamma=0.5)
+    >>> out['pred'].shape, bool(np.mean((out['pred'] - y[50:]) ** 2) < 0.1)
+    ((10,), True)
     """
-    X_train = np.asarray(X_train, float)
-    d = X_train.shape[1] if X_train.ndim == 2 else -1
+    X_train = V.array("X_train", X_train, ndim=2)
+    d = X_train.shape[1]
     X_train, y_train = _data(X_train, y_train, d, "X_train", "y_train")
     X_val, y_val = _data(X_val, y_val, d, "X_val", "y_val")
-    X_test, _ = _data(X_test, None, d, "X_test")
-    rel = np.atleast_1d(np.asarray(rel_ridges, float))
-    if rel.ndim != 1 or rel.size == 0 or not np.all(np.isfinite(rel)) or np.any(rel <= 0):
+    X_test, _ = _data(X_test, _NO_Y, d, "X_test")
+    rel = np.atleast_1d(V.array("rel_ridges", rel_ridges))
+    if rel.ndim != 1 or rel.size == 0 or np.any(rel <= 0):
         raise ValueError(f"rel_ridges must be a non-empty sequence of positive values; got {rel_ridges!r}")
+    V.choice("kernel", kernel, ("relu_ntk", "rbf"))
     if kernel == "relu_ntk":
         kfun = relu_ntk
     elif kernel == "rbf":
