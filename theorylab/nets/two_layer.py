@@ -150,6 +150,21 @@ class TwoLayer:
 
     # ----------------------------------------------------------- layout --
     @property
+    def phi(self) -> tuple[Callable, Callable, Callable]:
+        """The activation as ``(phi, dphi, d2phi)`` (from :data:`theorylab.nets.dense.ACTIVATIONS`)."""
+        if self.activation == "quadratic":
+            return quadratic_activation(self.eps)
+        return _DENSE_ACTS[self.activation]
+
+    def check_theta(self, theta, name: str = "theta") -> np.ndarray:
+        """``theta`` as a float64 array (..., P), else ``ValueError``/``TypeError`` naming it."""
+        return V.real_array(name, theta, min_ndim=1, last=self.n_params)
+
+    def check_inputs(self, X, name: str = "X") -> np.ndarray:
+        """Inputs as a float64 array (..., n, dim), else ``ValueError``/``TypeError`` naming them."""
+        return V.real_array(name, X, min_ndim=2, last=self.dim)
+
+    @property
     def readout_mult(self) -> float:
         r"""The read-out multiplier :math:`\alpha/N^\gamma`."""
         return float(self.alpha) / float(self.width) ** SCALINGS[self.scaling]
@@ -356,7 +371,8 @@ def gd(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, loss: str = "m
 
     with :math:`F = f(\cdot;\theta)`, or :math:`F = f(\cdot;\theta) - f(\cdot;\theta_0)` when
     ``centred`` (the centred predictor of Chizat et al. 2019, used by Kumar et al. 2024 App. 8.1).
-    The gradient is the exact vector-Jacobian product of :meth:`theorylab.nets.dense.DenseNet.vjp`;
+    The gradient is the exact vector-Jacobian product of :meth:`theorylab.nets.dense.DenseNet.vjp`
+    (public API only: one forward pass for the loss, one for the product);
     frozen layers are masked. ``theta0`` may carry leading batch dimensions (seeds or
     variants, trained in one vectorised pass), ``X`` is (n, dim) or batched like ``theta0``.
 
@@ -388,8 +404,8 @@ def gd(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, loss: str = "m
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
     T = V.integer("n_steps", n_steps, 0)
-    th = np.array(model.net._theta(theta0, "theta0"), dtype=float)
-    Xa = model.net._X(X)
+    th = np.array(model.check_theta(theta0, "theta0"), dtype=float)
+    Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
     steps = _steps("record_steps", record_steps, T)
     mask = model.mask(train_first=train_first, train_readout=train_readout).astype(float)
@@ -403,12 +419,11 @@ def gd(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, loss: str = "m
                 out["theta"] = th.copy()
             for k, v in out.items():
                 recs.setdefault(k, []).append(np.asarray(v))
-        Bs, abars, zs = model.net._fwd(th, Xa)
-        L, U = _loss_and_cot(zs[-1] - F0, Y, loss)
+        L, U = _loss_and_cot(model.net.forward(th, Xa) - F0, Y, loss)
         losses.append(L)
         if t == T:
             break
-        th = th - eta * mask * model.net._vjp(Bs, abars, zs, U)
+        th = th - eta * mask * model.net.vjp(th, Xa, U)
     return GDResult(theta=th, loss=np.array(losses), steps=steps,
                     records={k: np.stack(v) for k, v in recs.items()})
 
@@ -464,15 +479,14 @@ def gd_fixed_readout(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, 
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
     T = V.integer("n_steps", n_steps, 0)
-    th = model.net._theta(theta0, "theta0")
-    Xa = model.net._X(X)
+    th = model.check_theta(theta0, "theta0")
+    Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
     steps = _steps("record_steps", record_steps, T)
     W0, A = model.unpack(th)
     Abar = model.readout_mult * A                                    # (..., n_out, N)
     c = float(model.input_scale)
-    dphi = model.net._acts[0][1]
-    phi = model.net._acts[0][0]
+    phi, dphi, _ = model.phi
     Gram = np.matmul(Xa, np.swapaxes(Xa, -1, -2))                    # (..., n, n)
     Z = c * np.matmul(Xa, np.swapaxes(W0, -1, -2))                   # (..., n, N)
     C = np.zeros(np.broadcast_shapes(Z.shape, Abar.shape[:-2] + (1, 1)))
@@ -509,8 +523,8 @@ def gd_first_layer(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, lo
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
     T = V.integer("n_steps", n_steps, 0)
-    th = model.net._theta(theta0, "theta0")
-    Xa = model.net._X(X)
+    th = model.check_theta(theta0, "theta0")
+    Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
     steps = _steps("record_steps", record_steps, T)
     W, A = model.unpack(th)
@@ -519,7 +533,7 @@ def gd_first_layer(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, lo
     if model.activation == "relu":
         phi, dphi = (lambda z: np.maximum(z, 0.0)), (lambda z: (z > 0).astype(float))
     else:
-        phi, dphi = model.net._acts[0][0], model.net._acts[0][1]
+        phi, dphi, _ = model.phi
     Xc = c * Xa
     XcT = np.swapaxes(Xc, -1, -2)
     keep = set(steps.tolist())
@@ -546,8 +560,8 @@ def fixed_readout_preacts(model: TwoLayer, theta0, X, C, X_new) -> np.ndarray:
     r"""Pre-activations :math:`c\,X_{new}W_t^\top = c\,X_{new}W_0^\top + c^2(X_{new}X^\top)C_t`
     of new inputs for span coefficients ``C`` (..., n, N) from :func:`gd_fixed_readout`;
     returns (..., n_new, N)."""
-    th = model.net._theta(theta0, "theta0")
-    Xa, Xn = model.net._X(X), V.real_array("X_new", X_new, min_ndim=2, last=model.dim)
+    th = model.check_theta(theta0, "theta0")
+    Xa, Xn = model.check_inputs(X), model.check_inputs(X_new, "X_new")
     Ca = V.real_array("C", C, min_ndim=2, last=model.width)
     W0, _ = model.unpack(th)
     c = float(model.input_scale)
