@@ -203,6 +203,7 @@ def dsm_loss_quad(s: Callable, mix: GaussianMixture, t: float, *, n_nodes: int =
     fixed ``t`` for a 1-D mixture, by tensor Gauss-Hermite quadrature over
     :math:`(x_0, \xi)` in each component (exact for polynomial ``s`` of degree < ``n_nodes``).
     ``s`` maps an array of points to scores of the same shape."""
+    V.function("s", s, what="(points) -> scores")
     m = _check_mixture_1d(mix)
     a, sig = ou_coefficients(t)
     z, w = _gh(n_nodes)
@@ -222,13 +223,17 @@ def esm_loss_quad(s: Callable, mix: GaussianMixture, t: float, *, n_per_std: int
     :math:`p_t` to ``width`` standard deviations, ``n_per_std`` points per smallest standard
     deviation (exponentially accurate for smooth integrands decaying like Gaussians; the mixture
     score's logistic transitions make Gauss-Hermite converge only slowly here)."""
+    V.function("s", s, what="(points) -> scores")
     m = _check_mixture_1d(mix)
     a, sig = ou_coefficients(t)
+    k = V.count("n_per_std", n_per_std, high=100_000)
+    wd = V.real("width", width, low=1.0, high=100.0)
     sd_t = np.sqrt((a * m.stds) ** 2 + sig * sig)
-    lo = float(np.min(a * m.means[:, 0] - width * sd_t))
-    hi = float(np.max(a * m.means[:, 0] + width * sd_t))
-    h = float(sd_t.min()) / V.positive_int("n_per_std", n_per_std)
-    x = np.linspace(lo, hi, int(np.ceil((hi - lo) / h)) + 1)
+    lo = float(np.min(a * m.means[:, 0] - wd * sd_t))
+    hi = float(np.max(a * m.means[:, 0] + wd * sd_t))
+    h = float(sd_t.min()) / k
+    n_grid = V.elements("the quadrature grid (width, n_per_std)", int(np.ceil((hi - lo) / h)) + 1, limit=10**7)
+    x = np.linspace(lo, hi, n_grid)
     p = np.exp(m.log_density(x[:, None], t))
     r = np.asarray(s(x), dtype=float) - m.score(x[:, None], t)[:, 0]
     return float(np.trapezoid(p * r * r, x))
@@ -238,6 +243,7 @@ def dsm_loss_mc(s: Callable, x0, t, *, rng: np.random.Generator) -> tuple[float,
     r"""Monte-Carlo denoising score-matching loss and its standard error:
     :math:`\frac1n\sum_i|s(x_{t,i}, t_i) + \xi_i/\sigma_{t_i}|^2` with fresh noise; ``s(x, t)``
     takes (n, d) points and (n,) or scalar times."""
+    V.function("s", s, what="(points (n, d), times (n,)) -> scores (n, d)")
     X0 = V.real_array("x0", x0, ndim=2)
     ta = np.broadcast_to(_times(t), X0.shape[:1]) if np.ndim(t) == 0 else _times(t)
     xt, xi = ou_forward(X0, ta, rng=rng)
@@ -331,12 +337,14 @@ def reverse_sde_sample(score: Callable, n: int, *, dim: int, T: float, t_min: fl
     (the stationary law; exact for large ``T``) or from given samples ``y0`` (n, d) of
     :math:`p_T`, down to time ``t_min`` (early stopping of the sampler, as in Song et al. 2021).
     ``score(x (n, d), t float) -> (n, d)``; returns (n, d)."""
-    n = V.positive_int("n", n)
-    d = V.positive_int("dim", dim)
+    V.function("score", score, what="(x (n, d), t) -> (n, d)")
+    n = V.count("n", n)
+    d = V.count("dim", dim)
+    V.elements("n * dim", (n, d))
     Tf, t0 = V.positive_real("T", T), V.positive_real("t_min", t_min)
     if t0 >= Tf:
         raise ValueError("t_min must be < T")
-    K = V.positive_int("n_steps", n_steps)
+    K = V.count("n_steps", n_steps, high=10**7)
     V.generator("rng", rng)
     ts = np.linspace(Tf, t0, K + 1)
     if y0 is None:
@@ -384,7 +392,8 @@ def sliced_wasserstein(X, Y, *, n_projections: int, rng: np.random.Generator, p:
     ``X`` (n, d), ``Y`` (m, d)."""
     Xa = V.real_array("X", X, ndim=2)
     Ya = V.real_array("Y", Y, ndim=2, last=Xa.shape[1])
-    L = V.positive_int("n_projections", n_projections)
+    L = V.count("n_projections", n_projections)
+    V.elements("n_projections * (n + m)", (L, Xa.shape[0] + Ya.shape[0]))
     V.generator("rng", rng)
     th = rng.standard_normal((L, Xa.shape[1]))
     th /= np.linalg.norm(th, axis=1, keepdims=True)

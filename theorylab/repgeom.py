@@ -63,6 +63,7 @@ def kernel_alignment(K1, K2, *, centred: bool = True) -> np.ndarray:
     1.0
     """
     A, B = _gram("K1", K1), _gram("K2", K2)
+    centred = V.flag("centred", centred)
     if A.shape[-1] != B.shape[-1]:
         raise ValueError(f"K1 and K2 must be Gram matrices of the same n; got {A.shape}, {B.shape}")
     if centred:
@@ -70,7 +71,7 @@ def kernel_alignment(K1, K2, *, centred: bool = True) -> np.ndarray:
     num = np.sum(A * B, axis=(-2, -1))
     den = np.sqrt(np.sum(A * A, axis=(-2, -1)) * np.sum(B * B, axis=(-2, -1)))
     if np.any(den == 0):
-        raise ValueError("a (centred) Gram matrix is zero: alignment undefined")
+        raise ValueError("K1 or K2 is zero after centring: the alignment is undefined")
     return num / den
 
 
@@ -98,15 +99,13 @@ def cka(R1, R2) -> np.ndarray:
     num = np.sum(np.matmul(Bt, A) ** 2, axis=(-2, -1))
     den = np.sqrt(np.sum(np.matmul(At, A) ** 2, axis=(-2, -1)) * np.sum(np.matmul(Bt, B) ** 2, axis=(-2, -1)))
     if np.any(den == 0):
-        raise ValueError("a centred representation is zero: CKA undefined")
+        raise ValueError("R1 or R2 is constant over the rows (zero after centring): CKA is undefined")
     return num / den
 
 
 def _labels(name: str, labels, n: int) -> np.ndarray:
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or lab.shape[0] != n:
-        raise ValueError(f"{name} must be a 1-D array of length {n}; got shape {lab.shape}")
-    return lab
+    """Class labels: any finite numbers (compared for equality), one per row."""
+    return V.array(name, labels, shape=(n,))
 
 
 def distance_ratio(R, labels) -> np.ndarray:
@@ -131,7 +130,10 @@ def distance_ratio(R, labels) -> np.ndarray:
     sq = np.sum(Ra * Ra, axis=-1)
     D2 = sq[..., :, None] + sq[..., None, :] - 2.0 * np.matmul(Ra, np.swapaxes(Ra, -1, -2))
     Dm = np.sqrt(np.maximum(D2, 0.0))[..., iu[0], iu[1]]
-    return Dm[..., intra].mean(axis=-1) / Dm[..., inter].mean(axis=-1)
+    den = Dm[..., inter].mean(axis=-1)
+    if np.any(den == 0):
+        raise ValueError("R has zero mean inter-class distance (all classes at one point): the ratio is undefined")
+    return Dm[..., intra].mean(axis=-1) / den
 
 
 def _factors(factors, n: int) -> np.ndarray:
@@ -183,7 +185,10 @@ def parallelism_score(R, factors) -> np.ndarray:
         if len(pairs) < 2 or len(pairs) != len(keys):
             raise ValueError(f"factors: variable {v} is not fully crossed with the others")
         C = np.stack([Ra[..., p, :] - Ra[..., m, :] for p, m in pairs], axis=-2)   # (..., q, h)
-        Cn = C / np.linalg.norm(C, axis=-1, keepdims=True)
+        nC = np.linalg.norm(C, axis=-1, keepdims=True)
+        if np.any(nC == 0):
+            raise ValueError(f"R codes variable {v} by a zero vector for some condition pair: the cosine is undefined")
+        Cn = C / nC
         S = np.matmul(Cn, np.swapaxes(Cn, -1, -2))
         iu = np.triu_indices(len(pairs), 1)
         out.append(S[..., iu[0], iu[1]].mean(axis=-1))
@@ -203,7 +208,8 @@ def ccgp(R, factors, *, ridge: float = 1e-6) -> np.ndarray:
     ----------
     R : (..., n, h) representations of ``n`` samples (conditions or noisy repetitions).
     factors : (n, k) the :math:`\pm1` variables of each sample (k >= 2).
-    ridge : ridge penalty :math:`\lambda \ge 0` relative to the mean squared feature norm.
+    ridge : ridge penalty :math:`\lambda \ge 0` relative to the mean squared feature norm
+        (0: minimum-norm least squares).
 
     Returns
     -------
@@ -235,8 +241,13 @@ def ccgp(R, factors, *, ridge: float = 1e-6) -> np.ndarray:
                 mu = Rt.mean(axis=-2, keepdims=True)
                 Zt = Rt - mu                                           # unpenalised intercept
                 scale = np.mean(np.sum(Zt * Zt, axis=-1), axis=-1)[..., None, None]
-                G = np.matmul(np.swapaxes(Zt, -1, -2), Zt) + (lam * scale + 1e-300) * np.eye(h)
-                w = np.linalg.solve(G, np.matmul(np.swapaxes(Zt, -1, -2), yt - yt.mean())[..., None])[..., 0]
+                if np.any(scale == 0):
+                    raise ValueError(f"R is constant on the training split of variable {v}: no decoder can be fitted")
+                if lam > 0:
+                    G = np.matmul(np.swapaxes(Zt, -1, -2), Zt) + lam * scale * np.eye(h)
+                    w = np.linalg.solve(G, np.matmul(np.swapaxes(Zt, -1, -2), yt - yt.mean())[..., None])[..., 0]
+                else:                                                  # minimum-norm least squares
+                    w = np.matmul(np.linalg.pinv(Zt), (yt - yt.mean())[..., None])[..., 0]
                 pred = np.sign(np.matmul(Ra[..., te, :] - mu, w[..., None])[..., 0] + yt.mean())
                 accs.append(np.mean(pred == F[te, v], axis=-1))
         out.append(np.mean(accs, axis=0))

@@ -74,6 +74,9 @@ SCALINGS = {"ntk": 0.5, "mean-field": 1.0}
 """Output-scaling exponents :math:`\\gamma` of the read-out multiplier :math:`\\alpha/N^\\gamma`."""
 
 _KERNEL_NAMES = {"linear": "identity"}
+_MAX_STEPS = 10**8
+"""Upper limit on the number of GD steps (an absurd value fails at once instead of looping)."""
+
 
 
 def quadratic_activation(eps: float) -> tuple[Callable, Callable, Callable]:
@@ -293,6 +296,8 @@ def ntk_analytic(X, X2=None, *, activation: str = "relu", weight_std: float = 1.
     sw, sa = V.nonneg_real("weight_std", weight_std), V.nonneg_real("readout_std", readout_std)
     c, al = V.positive_real("input_scale", input_scale), V.positive_real("alpha", alpha)
     e = V.nonneg_real("eps", eps)
+    train_first, train_readout = V.flag("train_first", train_first), V.flag("train_readout", train_readout)
+    n_nodes = V.count("n_nodes", n_nodes, high=150)
     if not isinstance(activation, str):
         raise TypeError("activation must be a name")
     G = Xa @ X2a.T
@@ -342,10 +347,26 @@ def _loss_and_cot(F, Y, loss: str):
 def _steps(name: str, record_steps, n_steps: int) -> np.ndarray:
     if record_steps is None:
         return np.array([n_steps])
-    s = np.unique(np.asarray(record_steps))
-    if s.ndim != 1 or not np.issubdtype(s.dtype, np.integer) or s.min() < 0 or s.max() > n_steps:
-        raise ValueError(f"{name} must be integers in [0, n_steps={n_steps}]")
+    s = np.unique(V.int_array(name, record_steps, ndim=1, nonempty=True, low=0))
+    if s.max() > n_steps:
+        raise ValueError(f"{name} must lie in [0, n_steps] = [0, {n_steps}]; got max {s.max()}")
     return s
+
+
+def _model(model) -> "TwoLayer":
+    return V.instance("model", model, TwoLayer, hint="build one with TwoLayer(dim=..., width=...)")
+
+
+def _batch(th, Xa, Y):
+    """Broadcast ``theta0`` (..., P), ``X`` (..., n, d) and ``y`` (..., n, o) to one batch shape."""
+    lead = th.shape[:-1]
+    for name, shp in (("X", Xa.shape[:-2]), ("y", Y.shape[:-2])):
+        try:
+            lead = np.broadcast_shapes(lead, shp)
+        except ValueError:
+            raise ValueError(f"{name} has leading (batch) dimensions {shp} that do not broadcast against "
+                             f"theta0's {th.shape[:-1]}") from None
+    return np.broadcast_to(th, lead + th.shape[-1:]).copy(), Xa, Y
 
 
 def _targets(model: TwoLayer, y, loss: str, lead_n: tuple) -> np.ndarray:
@@ -399,14 +420,19 @@ def gd(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, loss: str = "m
     >>> bool(res.loss[-1] < 0.2 * res.loss[0])
     True
     """
+    model = _model(model)
     V.choice("loss", loss, ("mse", "logistic"))
     if loss == "logistic" and model.n_out != 1:
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
-    T = V.integer("n_steps", n_steps, 0)
+    T = V.count("n_steps", n_steps, low=0, high=_MAX_STEPS)
+    train_first, train_readout = V.flag("train_first", train_first), V.flag("train_readout", train_readout)
+    centred, keep_theta = V.flag("centred", centred), V.flag("keep_theta", keep_theta)
+    record = V.optional(V.function, "record", record, what="(theta, step) -> dict")
     th = np.array(model.check_theta(theta0, "theta0"), dtype=float)
     Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
+    th, Xa, Y = _batch(th, Xa, Y)
     steps = _steps("record_steps", record_steps, T)
     mask = model.mask(train_first=train_first, train_readout=train_readout).astype(float)
     F0 = model.net.forward(th, Xa) if centred else 0.0
@@ -421,6 +447,8 @@ def gd(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, loss: str = "m
                 recs.setdefault(k, []).append(np.asarray(v))
         L, U = _loss_and_cot(model.net.forward(th, Xa) - F0, Y, loss)
         losses.append(L)
+        if not np.all(np.isfinite(L)):
+            raise ValueError(f"GD diverged at step {t} (non-finite loss): reduce lr")
         if t == T:
             break
         th = th - eta * mask * model.net.vjp(th, Xa, U)
@@ -474,14 +502,16 @@ def gd_fixed_readout(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, 
     >>> bool(np.allclose(a.loss, b.loss, rtol=1e-12))
     True
     """
+    model = _model(model)
     V.choice("loss", loss, ("mse", "logistic"))
     if loss == "logistic" and model.n_out != 1:
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
-    T = V.integer("n_steps", n_steps, 0)
+    T = V.count("n_steps", n_steps, low=0, high=_MAX_STEPS)
     th = model.check_theta(theta0, "theta0")
     Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
+    th, Xa, Y = _batch(th, Xa, Y)
     steps = _steps("record_steps", record_steps, T)
     W0, A = model.unpack(th)
     Abar = model.readout_mult * A                                    # (..., n_out, N)
@@ -500,6 +530,8 @@ def gd_fixed_readout(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, 
         F = np.matmul(phi(Z), np.swapaxes(Abar, -1, -2))
         L, U = _loss_and_cot(F, Y, loss)
         losses.append(L)
+        if not np.all(np.isfinite(L)):
+            raise ValueError(f"GD diverged at step {t} (non-finite loss): reduce lr")
         if t == T:
             break
         D = dphi(Z) * np.matmul(U, Abar)                              # (..., n, N)
@@ -518,14 +550,16 @@ def gd_first_layer(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, lo
     low-dimensional inputs (the score network of ``diffusion-score-ntk``). ``theta`` is kept
     at ``record_steps`` in ``records["theta"]``.
     """
+    model = _model(model)
     V.choice("loss", loss, ("mse", "logistic"))
     if loss == "logistic" and model.n_out != 1:
         raise ValueError("the logistic loss needs n_out = 1")
     eta = V.positive_real("lr", lr)
-    T = V.integer("n_steps", n_steps, 0)
+    T = V.count("n_steps", n_steps, low=0, high=_MAX_STEPS)
     th = model.check_theta(theta0, "theta0")
     Xa = model.check_inputs(X)
     Y = _targets(model, y, loss, Xa.shape[:-1])
+    th, Xa, Y = _batch(th, Xa, Y)
     steps = _steps("record_steps", record_steps, T)
     W, A = model.unpack(th)
     Abar = model.readout_mult * A
@@ -545,6 +579,8 @@ def gd_first_layer(model: TwoLayer, theta0, X, y, *, lr: float, n_steps: int, lo
         F = np.matmul(phi(Z), np.swapaxes(Abar, -1, -2))
         L, U = _loss_and_cot(F, Y, loss)
         losses.append(L)
+        if not np.all(np.isfinite(L)):
+            raise ValueError(f"GD diverged at step {t} (non-finite loss): reduce lr")
         if t == T:
             break
         if model.n_out == 1:                       # X^T (phi'(Z) o u a^T) = ((u o X)^T phi'(Z)) o a
@@ -560,6 +596,7 @@ def fixed_readout_preacts(model: TwoLayer, theta0, X, C, X_new) -> np.ndarray:
     r"""Pre-activations :math:`c\,X_{new}W_t^\top = c\,X_{new}W_0^\top + c^2(X_{new}X^\top)C_t`
     of new inputs for span coefficients ``C`` (..., n, N) from :func:`gd_fixed_readout`;
     returns (..., n_new, N)."""
+    model = _model(model)
     th = model.check_theta(theta0, "theta0")
     Xa, Xn = model.check_inputs(X), model.check_inputs(X_new, "X_new")
     Ca = V.real_array("C", C, min_ndim=2, last=model.width)
@@ -569,6 +606,14 @@ def fixed_readout_preacts(model: TwoLayer, theta0, X, C, X_new) -> np.ndarray:
 
 
 # ------------------------------------------------- the committee machine closure --
+def _positive_array(name: str, v, *, strict: bool = True) -> np.ndarray:
+    """A float or array of finite values > 0 (>= 0 unless ``strict``)."""
+    a = V.array(name, v)
+    if np.any(a < 0) or (strict and np.any(a == 0)):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} 0 everywhere")
+    return a
+
+
 def committee_moments(W) -> tuple[np.ndarray, np.ndarray]:
     r"""Sufficient statistics :math:`\bar w = \frac1N\sum_i w_i` (..., D) and
     :math:`M = \frac1N\sum_i w_iw_i^\top` (..., D, D) of first-layer weights ``W`` (..., N, D)
@@ -584,14 +629,15 @@ def committee_predict(wbar, M, X, *, alpha, eps: float, wbar0=None, M0=None) -> 
     against the leading dimensions of ``wbar``."""
     wb, Mm = V.real_array("wbar", wbar, min_ndim=1), V.real_array("M", M, min_ndim=2)
     Xa = V.real_array("X", X, ndim=2, last=wb.shape[-1])
-    al = np.asarray(alpha, dtype=float)
+    al = _positive_array("alpha", alpha)
+    ea = _positive_array("eps", eps, strict=False)
     if wbar0 is not None:
         wb = wb - V.real_array("wbar0", wbar0, min_ndim=1)
     if M0 is not None:
         Mm = Mm - V.real_array("M0", M0, min_ndim=2)
     lin = np.matmul(wb, Xa.T)
     quad = np.sum(np.matmul(Xa, Mm) * Xa, axis=-1)
-    return al[..., None] * (lin + 0.5 * np.asarray(eps, dtype=float)[..., None] * quad)
+    return al[..., None] * (lin + 0.5 * ea[..., None] * quad)
 
 
 def committee_closure_gd(wbar0, M0, X, y, *, alpha, eps: float, lr0: float = 2.0, n_steps: int,
@@ -645,14 +691,10 @@ def committee_closure_gd(wbar0, M0, X, y, *, alpha, eps: float, lr0: float = 2.0
     ya = V.real_array("y", y, ndim=1)
     if ya.shape[0] != Xa.shape[0]:
         raise ValueError(f"y must have {Xa.shape[0]} entries; got {ya.shape[0]}")
-    al = np.asarray(alpha, dtype=float)
-    if np.any(~np.isfinite(al)) or np.any(al <= 0):
-        raise ValueError("alpha must be finite and > 0")
-    ea = np.asarray(eps, dtype=float)
-    if np.any(~np.isfinite(ea)) or np.any(ea < 0):
-        raise ValueError("eps must be finite and >= 0")
+    al = _positive_array("alpha", alpha)
+    ea = _positive_array("eps", eps, strict=False)
     eta0 = V.positive_real("lr0", lr0)
-    T = V.integer("n_steps", n_steps, 0)
+    T = V.count("n_steps", n_steps, low=0, high=_MAX_STEPS)
     steps = _steps("record_steps", record_steps, T)
     P = Xa.shape[0]
     lead = np.broadcast_shapes(wb0.shape[:-1], Mm0.shape[:-2], al.shape, ea.shape)
@@ -672,6 +714,9 @@ def committee_closure_gd(wbar0, M0, X, y, *, alpha, eps: float, lr0: float = 2.0
         F = al_b[..., None] * (dw @ Xa.T + 0.5 * e * np.sum(np.matmul(Xa, dM) * Xa, axis=-1))
         r = F - ya
         losses.append(np.mean(r * r, axis=-1))
+        if not np.all(np.isfinite(losses[-1])):
+            raise ValueError(f"GD diverged at step {t} (non-finite residuals): the step lr0 * N / alpha^2 is too "
+                             f"large for this alpha and data; reduce lr0 or increase alpha")
         if t == T:
             break
         g = r @ Xa / P
@@ -708,8 +753,8 @@ def committee_test_loss(wbar, M, beta, *, alpha, eps: float, wbar0=None, M0=None
         wb = wb - V.real_array("wbar0", wbar0, min_ndim=1)
     if M0 is not None:
         Mm = Mm - V.real_array("M0", M0, min_ndim=2)
-    al = np.asarray(alpha, dtype=float)
-    Q = (al * np.asarray(eps, dtype=float))[..., None, None] * Mm - np.outer(bt, bt)
+    al = _positive_array("alpha", alpha)
+    Q = (al * _positive_array("eps", eps, strict=False))[..., None, None] * Mm - np.outer(bt, bt)
     tr = np.trace(Q, axis1=-2, axis2=-1)
     var = 0.25 * (tr / D) ** 2
     mis = np.sum(Q * Q, axis=(-2, -1)) / (2 * D * D)
@@ -769,8 +814,9 @@ def xor_clusters(n: int, dim: int, *, mu_norm: float, flip: float, rng: np.rando
     dict with ``X`` (n, dim), ``y`` (n,) observed labels, ``y_clean`` (n,), ``flipped`` (n,) bool,
     ``mu1``, ``mu2`` (dim,).
     """
-    n = V.positive_int("n", n)
-    d = V.positive_int("dim", dim, low=2)
+    n = V.count("n", n)
+    d = V.count("dim", dim, low=2)
+    V.elements("n * dim", (n, d))
     mn = V.positive_real("mu_norm", mu_norm)
     fl = V.unit_interval("flip", flip)
     V.generator("rng", rng)
