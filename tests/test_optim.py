@@ -67,6 +67,29 @@ def test_armijo_descent_is_monotone_and_reaches_the_minimiser():
     assert res.history.size == 3001 and res.n_grads <= 3001
 
 
+def test_batched_armijo_descent_equals_independent_runs():
+    # each row is its own problem with its own line search: same result as separate runs
+    rng = np.random.default_rng(3)
+    As = [np.diag(rng.uniform(0.5, 20, 4)) for _ in range(3)]
+    bs = rng.normal(size=(3, 4))
+
+    def fg_batched(X):
+        f = np.array([0.5 * x @ A @ x - b @ x for x, A, b in zip(X, As, bs)])
+        return f, np.stack([A @ x - b for x, A, b in zip(X, As, bs)])
+
+    res = optim.armijo_descent(fg_batched, np.zeros((3, 4)), n_steps=40, batched=True)
+    assert res.history.shape == (41, 3) and np.all(np.diff(res.history, axis=0) <= 0)
+    res_f = optim.armijo_descent(fg_batched, np.zeros((3, 4)), n_steps=40, batched=True,
+                                 fun=lambda X: fg_batched(X)[0])
+    np.testing.assert_array_equal(res_f.x, res.x)
+    for r in range(3):
+        one = optim.armijo_descent(lambda x, r=r: (0.5 * x @ As[r] @ x - bs[r] @ x, As[r] @ x - bs[r]),
+                                   np.zeros(4), n_steps=40)
+        np.testing.assert_allclose(res.x[r], one.x, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="batched"):
+        optim.armijo_descent(lambda X: (np.zeros(2), X), np.zeros((3, 4)), n_steps=1, batched=True)
+
+
 def test_lbfgs_finds_the_rosenbrock_minimum():
     fg = lambda x: ((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2,
                     np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)]))

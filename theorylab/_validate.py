@@ -139,3 +139,42 @@ def shaped_array(name: str, a, *, ndim: int | tuple[int, ...] | None = None,
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite")
     return arr
+
+
+def integer_in(name: str, v, *, low: int | None = None, high: int | None = None) -> int:
+    """``v`` as an ``int``; ``TypeError`` unless an integer (not a bool), ``ValueError``
+    unless ``low <= v <= high`` (either bound may be ``None``)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(v).__name__}")
+    v = int(v)
+    if low is not None and v < low:
+        raise ValueError(f"{name} must be >= {low}; got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}; got {v}")
+    return v
+
+
+def real_in(name: str, v, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
+    """``v`` as a float in the interval from ``lo`` to ``hi`` (closed unless ``lo_open`` /
+    ``hi_open``); ``TypeError`` unless a real number, ``ValueError`` unless finite and inside."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number; got {type(v).__name__}")
+    v = float(v)
+    bad = (not np.isfinite(v)) or (v < lo) or (v > hi) or (lo_open and v == lo) or (hi_open and v == hi)
+    if bad:
+        interval = f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}; got {v}")
+    return v
+
+
+def stochastic(name: str, p, *, axis: int = -1, atol: float = 1e-9, min_ndim: int = 1) -> np.ndarray:
+    """``p`` as a float array of probability vectors along ``axis`` (entries >= 0, summing to 1
+    within ``atol``); ``ValueError`` naming ``name`` otherwise."""
+    a = real_array(name, p, min_ndim=min_ndim)
+    if np.any(a < 0):
+        raise ValueError(f"{name} must have non-negative entries (probabilities); min is {a.min()}")
+    s = a.sum(axis=axis)
+    if not np.all(np.abs(s - 1.0) <= atol):
+        worst = float(np.max(np.abs(s - 1.0)))
+        raise ValueError(f"{name} must sum to 1 along axis {axis}; worst deviation {worst:.3g}")
+    return a

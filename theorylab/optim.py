@@ -130,38 +130,86 @@ class DescentResult:
     starting with f(x0)), ``n_evals`` function evaluations, ``n_grads`` gradient evaluations."""
 
     x: np.ndarray
-    f: float
+    f: float | np.ndarray
     history: np.ndarray
     n_evals: int
     n_grads: int
 
 
 def armijo_descent(fun_and_grad: Callable, x0, *, n_steps: int, t0: float = 1.0, c1: float = 1e-4,
-                   shrink: float = 0.5, grow: float = 2.0) -> DescentResult:
+                   shrink: float = 0.5, grow: float = 2.0, batched: bool = False,
+                   max_backtracks: int = 60, fun: Callable | None = None) -> DescentResult:
     r"""``n_steps`` of gradient descent with an Armijo line search; the trial step starts
     at ``grow`` times the last accepted step (``t0`` at first). The objective is
-    non-increasing by construction (a rejected search leaves ``x`` unchanged)."""
+    non-increasing by construction (a rejected search leaves ``x`` unchanged).
+
+    ``batched=True``: ``x0`` is (R, P), ``R`` independent problems (seeds, step sizes)
+    solved in lockstep; ``fun_and_grad`` maps (R, P) to values (R,) and gradients (R, P),
+    and every row has its own step size and line search (rows whose search has succeeded
+    are frozen while the others backtrack). ``history`` is then (n_steps + 1, R).
+    ``fun`` (optional): the objective alone, used for the line-search trials (saves the
+    gradient computation there).
+    """
     if not callable(fun_and_grad):
         raise TypeError("fun_and_grad must be callable x -> (f, grad)")
-    x = V.real_array("x0", x0).copy()
     T = V.integer("n_steps", n_steps, 0)
     gr = V.positive_real("grow", grow)
+    t_init = V.positive_real("t0", t0)
+    if not batched:
+        x = V.real_array("x0", x0).copy()
+        fx, g = fun_and_grad(x)
+        fx = float(fx)
+        hist, ne, ng, t = [fx], 1, 1, t_init
+        fonly = fun if fun is not None else (lambda y: fun_and_grad(y)[0])
+        for _ in range(T):
+            step, fnew, k = armijo(fonly, x, fx, g, -g, t0=t, c1=c1, shrink=shrink, max_iter=max_backtracks)
+            ne += k
+            if step > 0:
+                x = x - step * g
+                t = step * gr
+                fx2, g = fun_and_grad(x)
+                ng += 1
+                ne += 1
+                fx = float(fx2)
+            hist.append(fx)
+        return DescentResult(x=x, f=fx, history=np.array(hist), n_evals=ne, n_grads=ng)
+    x = V.real_array("x0", x0, ndim=2).copy()
+    c = V.positive_real("c1", c1)
+    rho = V.positive_real("shrink", shrink)
+    if rho >= 1 or c >= 1:
+        raise ValueError("shrink and c1 must be in (0, 1)")
+    nb = V.integer("max_backtracks", max_backtracks, 1)
+    R = x.shape[0]
     fx, g = fun_and_grad(x)
-    fx = float(fx)
-    hist, ne, ng, t = [fx], 1, 1, V.positive_real("t0", t0)
-    fonly = lambda y: fun_and_grad(y)[0]
+    fx, g = np.asarray(fx, dtype=float), np.asarray(g, dtype=float)
+    if fx.shape != (R,) or g.shape != x.shape:
+        raise ValueError(f"batched fun_and_grad must return values ({R},) and gradients {x.shape}")
+    t = np.full(R, t_init)
+    hist, ne, ng = [fx.copy()], 1, 1
     for _ in range(T):
-        step, fnew, k = armijo(fonly, x, fx, g, -g, t0=t, c1=c1, shrink=shrink)
-        ne += k
-        if step > 0:
-            x = x - step * g
-            fx = fnew
-            t = step * gr
-            fx2, g = fun_and_grad(x)
-            ng += 1
+        slope = np.sum(g * g, axis=1)
+        trial = t.copy()
+        pending = slope > 0
+        accepted = np.zeros(R)
+        fnew = fx.copy()
+        for _ in range(nb):
+            if not pending.any():
+                break
+            xt = x - trial[:, None] * g
+            ft = np.asarray(fun(xt) if fun is not None else fun_and_grad(xt)[0], dtype=float)
             ne += 1
-            fx = float(fx2)
-        hist.append(fx)
+            ok = pending & np.isfinite(ft) & (ft <= fx - c * trial * slope)
+            accepted[ok] = trial[ok]
+            fnew[ok] = ft[ok]
+            pending &= ~ok
+            trial[pending] *= rho
+        x = x - accepted[:, None] * g
+        t = np.where(accepted > 0, accepted * gr, t)
+        fx, g = fun_and_grad(x)
+        fx, g = np.asarray(fx, dtype=float), np.asarray(g, dtype=float)
+        ne += 1
+        ng += 1
+        hist.append(fx.copy())
     return DescentResult(x=x, f=fx, history=np.array(hist), n_evals=ne, n_grads=ng)
 
 

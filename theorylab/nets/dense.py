@@ -109,6 +109,28 @@ ACTIVATIONS: dict[str, tuple[Callable, Callable, Callable]] = {
 (``relu``'s derivatives are those of its real part away from the kink)."""
 
 
+_DPHI_FROM_OUTPUT = {  # phi'(z) from z and a = phi(z), saving a transcendental per layer
+    "tanh": lambda z, a: 1.0 - a * a,
+    "sigmoid": lambda z, a: a * (1.0 - a),
+    "linear": lambda z, a: np.ones(np.shape(z)),
+    "relu": lambda z, a: _relu_d(z),
+}
+
+
+def _fast_derivs(activation, n_hidden: int) -> tuple:
+    names = [activation] * n_hidden if isinstance(activation, str) else (
+        list(activation) if isinstance(activation, (list, tuple)) and len(activation) == n_hidden
+        and not (len(activation) == 3 and all(callable(f) for f in activation)) else [activation] * n_hidden)
+    out = []
+    for a in names:
+        if isinstance(a, str) and a in _DPHI_FROM_OUTPUT:
+            out.append(_DPHI_FROM_OUTPUT[a])
+        else:
+            d = (ACTIVATIONS[a][1] if isinstance(a, str) else a[1])
+            out.append(lambda z, _a, d=d: d(z))
+    return tuple(out)
+
+
 def _resolve_acts(activation, n_hidden: int) -> tuple:
     def one(a):
         if isinstance(a, str):
@@ -198,6 +220,7 @@ class DenseNet:
     weight_mult: object = 1.0
     bias_mult: object = 1.0
     _acts: tuple = field(init=False, repr=False, compare=False)
+    _dfast: tuple = field(init=False, repr=False, compare=False)
     _bias: tuple = field(init=False, repr=False, compare=False)
     _mw: tuple = field(init=False, repr=False, compare=False)
     _mb: tuple = field(init=False, repr=False, compare=False)
@@ -210,6 +233,7 @@ class DenseNet:
         object.__setattr__(self, "widths", ws)
         L = len(ws) - 1
         object.__setattr__(self, "_acts", _resolve_acts(self.activation, L - 1))
+        object.__setattr__(self, "_dfast", _fast_derivs(self.activation, L - 1))
         object.__setattr__(self, "_bias", _per_layer("bias", self.bias, L, _bool))
         object.__setattr__(self, "_mw", _per_layer("weight_mult", self.weight_mult, L, V.nonneg_real))
         object.__setattr__(self, "_mb", _per_layer("bias_mult", self.bias_mult, L, V.nonneg_real))
@@ -323,21 +347,48 @@ class DenseNet:
 
     def _weff(self, l: int, B):
         """Effective weight :math:`m_\\ell W_\\ell` of a block (drops the bias column)."""
-        return self._mw[l] * B[..., :self.widths[l]]
+        W = B[..., :self.widths[l]]
+        return W if self._mw[l] == 1.0 else self._mw[l] * W
+
+    def _lin(self, l: int, a, B, bias: bool = True):
+        """:math:`m_\\ell a W^\\top + \\mu_\\ell b` for the block ``B`` = [W | b] (bias term optional)."""
+        n = self.widths[l]
+        z = np.matmul(a, np.swapaxes(B[..., :n], -1, -2))
+        if self._mw[l] != 1.0:
+            z = z * self._mw[l]
+        if bias and self._bias[l] and self._mb[l] != 0.0:
+            z = z + self._mb[l] * B[..., None, :, n]
+        return z
+
+    def _outer(self, l: int, d, a, bias: bool = True):
+        """Gradient block of layer ``l`` for backward vectors ``d`` (..., n, o) and inputs ``a``:
+        ``[m d^T a | mu sum_i d]`` (the bias column is 0 with ``bias=False``), flattened."""
+        gW = np.matmul(np.swapaxes(d, -1, -2), a)
+        if self._mw[l] != 1.0:
+            gW = gW * self._mw[l]
+        if self._bias[l]:
+            gb = (self._mb[l] * d.sum(axis=-2)) if bias else np.zeros(d.shape[:-2] + d.shape[-1:], dtype=d.dtype)
+            lead = np.broadcast_shapes(gW.shape[:-2], gb.shape[:-1])
+            gW = np.concatenate([np.broadcast_to(gW, lead + gW.shape[-2:]),
+                                 np.broadcast_to(gb, lead + gb.shape[-1:])[..., None]], axis=-1)
+        return gW.reshape(gW.shape[:-2] + (-1,))
 
     def _fwd(self, th, X):
+        """Blocks, layer inputs ``acts`` (acts[0] = X), pre-activations ``zs`` and the
+        activation derivatives ``dps[l]`` = phi'(zs[l]) of the hidden layers."""
         Bs = self._blocks(th)
-        a, abars, zs = X, [], []
+        acts, zs, dps = [X], [], []
+        a = X
         for l, B in enumerate(Bs):
-            ab = self._abar(l, a)
-            z = np.matmul(ab, np.swapaxes(B, -1, -2))
-            abars.append(ab)
+            z = self._lin(l, a, B)
             zs.append(z)
             if l < self.n_layers - 1:
                 a = self._acts[l][0](z)
-        return Bs, abars, zs
+                acts.append(a)
+                dps.append(self._dfast[l](z, a))
+        return Bs, acts, zs, dps
 
-    def _back_matrix(self, Bs, zs, lead):
+    def _back_matrix(self, Bs, dps, lead):
         """out_grads[l] = d f / d z_l, (..., n, n_out, n_{l+1})."""
         L = self.n_layers
         n_out = self.widths[-1]
@@ -346,7 +397,7 @@ class DenseNet:
         grads[-1] = g
         for l in range(L - 1, 0, -1):
             W = self._weff(l, Bs[l])
-            g = np.matmul(g, W[..., None, :, :]) * self._acts[l - 1][1](zs[l - 1])[..., None, :]
+            g = np.matmul(g, W[..., None, :, :]) * dps[l - 1][..., None, :]
             grads[l - 1] = g
         return grads
 
@@ -359,16 +410,16 @@ class DenseNet:
     def hidden(self, theta, X) -> list[np.ndarray]:
         """Hidden activations :math:`a_1, \\dots, a_{L-1}`, each (..., n, n_l)."""
         th, Xa = self._theta(theta), self._X(X)
-        _, _, zs = self._fwd(th, Xa)
-        return [self._acts[l][0](zs[l]) for l in range(self.n_layers - 1)]
+        return self._fwd(th, Xa)[1][1:]
 
     def layer_stats(self, theta, X) -> LayerStats:
         """Everything K-FAC and the degeneracy counts need: per layer the scaled inputs
         :math:`\\bar a_\\ell`, pre-activations and output gradients :math:`\\partial f/\\partial z_\\ell`."""
         th, Xa = self._theta(theta), self._X(X)
-        Bs, abars, zs = self._fwd(th, Xa)
+        Bs, acts, zs, dps = self._fwd(th, Xa)
         lead = zs[-1].shape[:-1]
-        return LayerStats(f=zs[-1], inputs=abars, preacts=zs, out_grads=self._back_matrix(Bs, zs, lead))
+        return LayerStats(f=zs[-1], inputs=[self._abar(l, a) for l, a in enumerate(acts)], preacts=zs,
+                          out_grads=self._back_matrix(Bs, dps, lead))
 
     def jacobian(self, theta, X) -> np.ndarray:
         r"""Per-example parameter Jacobian :math:`\partial f_o(x_i)/\partial\theta`,
@@ -388,8 +439,8 @@ class DenseNet:
         """:math:`\\partial f_o(x_i)/\\partial a_\\ell` for every layer input
         (``l = 0`` is the input), each (..., n, n_out, n_l)."""
         th, Xa = self._theta(theta), self._X(X)
-        Bs, _, zs = self._fwd(th, Xa)
-        grads = self._back_matrix(Bs, zs, zs[-1].shape[:-1])
+        Bs, _, zs, dps = self._fwd(th, Xa)
+        grads = self._back_matrix(Bs, dps, zs[-1].shape[:-1])
         return [np.matmul(g, self._weff(l, Bs[l])[..., None, :, :]) for l, g in enumerate(grads)]
 
     def input_grad(self, theta, X, cotangent) -> np.ndarray:
@@ -397,10 +448,10 @@ class DenseNet:
         (the input gradient of :math:`\\sum_i u_i\\cdot f(x_i)`)."""
         th, Xa = self._theta(theta), self._X(X)
         U = self._cot(cotangent)
-        Bs, _, zs = self._fwd(th, Xa)
+        Bs, _, _, dps = self._fwd(th, Xa)
         d = U
         for l in range(self.n_layers - 1, 0, -1):
-            d = np.matmul(d, self._weff(l, Bs[l])) * self._acts[l - 1][1](zs[l - 1])
+            d = np.matmul(d, self._weff(l, Bs[l])) * dps[l - 1]
         return np.matmul(d, self._weff(0, Bs[0]))
 
     def vjp(self, theta, X, cotangent) -> np.ndarray:
@@ -409,38 +460,47 @@ class DenseNet:
         (..., n, n_out). One backward pass, no Jacobian formed."""
         th, Xa = self._theta(theta), self._X(X)
         U = self._cot(cotangent)
-        Bs, abars, zs = self._fwd(th, Xa)
-        return self._vjp(Bs, abars, zs, U)
+        Bs, acts, _, dps = self._fwd(th, Xa)
+        return self._vjp(Bs, acts, dps, U)
 
-    def _vjp(self, Bs, abars, zs, U):
+    def value_and_vjp(self, theta, X, cotangent_fn) -> tuple[np.ndarray, np.ndarray, object]:
+        r"""One forward and one backward pass for a loss of the outputs: returns
+        ``(f, grad, aux)`` where ``cotangent_fn(f) -> (u, aux)`` gives
+        :math:`u = \partial\ell/\partial f` (..., n, n_out) and any auxiliary value (e.g. the
+        loss), and ``grad`` = :meth:`vjp` with that cotangent."""
+        th, Xa = self._theta(theta), self._X(X)
+        Bs, acts, zs, dps = self._fwd(th, Xa)
+        U, aux = cotangent_fn(zs[-1])
+        return zs[-1], self._vjp(Bs, acts, dps, self._cot(U)), aux
+
+    def _vjp(self, Bs, acts, dps, U):
         L = self.n_layers
-        lead = np.broadcast_shapes(U.shape[:-2], zs[-1].shape[:-2])
         d = U
         grads = [None] * L
         for l in range(L - 1, -1, -1):
-            grads[l] = np.matmul(np.swapaxes(d, -1, -2), abars[l])
+            grads[l] = self._outer(l, d, acts[l])
             if l > 0:
-                d = np.matmul(d, self._weff(l, Bs[l])) * self._acts[l - 1][1](zs[l - 1])
-        return np.concatenate([np.broadcast_to(g, lead + g.shape[-2:]).reshape(lead + (-1,)) for g in grads],
-                              axis=-1)
+                d = np.matmul(d, self._weff(l, Bs[l])) * dps[l - 1]
+        lead = np.broadcast_shapes(*[g.shape[:-1] for g in grads])
+        return np.concatenate([np.broadcast_to(g, lead + g.shape[-1:]) for g in grads], axis=-1)
 
     def jvp(self, theta, X, v) -> np.ndarray:
         r"""Jacobian-vector product :math:`\partial f(x_i)/\partial\theta\cdot v`, (..., n, n_out),
         by one forward-mode pass."""
         th, Xa = self._theta(theta), self._X(X)
         vv = self._theta(v, "v")
-        Bs, abars, zs = self._fwd(th, Xa)
-        return self._jvp(Bs, abars, zs, self._blocks(vv))[-1]
+        Bs, acts, _, dps = self._fwd(th, Xa)
+        return self._jvp(Bs, acts, dps, self._blocks(vv))[-1]
 
-    def _jvp(self, Bs, abars, zs, Vs):
+    def _jvp(self, Bs, acts, dps, Vs):
         Rz, Ra = [], None
         for l in range(self.n_layers):
-            r = np.matmul(abars[l], np.swapaxes(Vs[l], -1, -2))
+            r = self._lin(l, acts[l], Vs[l])
             if Ra is not None:
-                r = r + np.matmul(Ra, np.swapaxes(self._weff(l, Bs[l]), -1, -2))
+                r = r + self._lin(l, Ra, Bs[l], bias=False)
             Rz.append(r)
             if l < self.n_layers - 1:
-                Ra = self._acts[l][1](zs[l]) * r
+                Ra = dps[l] * r
         return Rz
 
     def gnvp(self, theta, X, v, out_hess=None) -> np.ndarray:
@@ -449,12 +509,12 @@ class DenseNet:
         :math:`\tfrac12\lVert f - y\rVert^2`). Sum over examples, not the mean."""
         th, Xa = self._theta(theta), self._X(X)
         vv = self._theta(v, "v")
-        Bs, abars, zs = self._fwd(th, Xa)
-        Jv = self._jvp(Bs, abars, zs, self._blocks(vv))[-1]
+        Bs, acts, _, dps = self._fwd(th, Xa)
+        Jv = self._jvp(Bs, acts, dps, self._blocks(vv))[-1]
         if out_hess is not None:
             H = self._hess(out_hess)
             Jv = np.matmul(H, Jv[..., None])[..., 0]
-        return self._vjp(Bs, abars, zs, Jv)
+        return self._vjp(Bs, acts, dps, Jv)
 
     def _hess(self, out_hess):
         H = V.real_array("out_hess", out_hess, min_ndim=2, last=self.widths[-1])
@@ -480,10 +540,10 @@ class DenseNet:
         vv = self._theta(v, "v")
         U = self._cot(cotangent)
         H = None if out_hess is None else self._hess(out_hess)
-        Bs, abars, zs = self._fwd(th, Xa)
+        Bs, acts, zs, dps = self._fwd(th, Xa)
         Vs = self._blocks(vv)
         L = self.n_layers
-        Rz = self._jvp(Bs, abars, zs, Vs)
+        Rz = self._jvp(Bs, acts, dps, Vs)
         lead = np.broadcast_shapes(U.shape[:-2], Rz[-1].shape[:-2], th.shape[:-1], vv.shape[:-1])
         d = np.broadcast_to(U, lead + U.shape[-2:])
         Rd = np.zeros(lead + U.shape[-2:], dtype=np.result_type(U, Rz[-1]))
@@ -491,23 +551,18 @@ class DenseNet:
             Rd = Rd + np.matmul(H, Rz[-1][..., None])[..., 0]
         out = [None] * L
         for l in range(L - 1, -1, -1):
-            Ra_bar = None
+            g = self._outer(l, Rd, acts[l])
             if l > 0:
-                Ra = self._acts[l - 1][1](zs[l - 1]) * Rz[l - 1]
-                Ra_bar = self._mw[l] * Ra
-                if self._bias[l]:
-                    Ra_bar = np.concatenate([Ra_bar, np.zeros(Ra_bar.shape[:-1] + (1,), dtype=Ra_bar.dtype)], axis=-1)
-            g = np.matmul(np.swapaxes(Rd, -1, -2), abars[l])
-            if Ra_bar is not None:
-                g = g + np.matmul(np.swapaxes(d, -1, -2), Ra_bar)
-            out[l] = np.broadcast_to(g, lead + g.shape[-2:]).reshape(lead + (-1,))
+                Ra = dps[l - 1] * Rz[l - 1]
+                g = g + self._outer(l, d, Ra, bias=False)
+            out[l] = np.broadcast_to(g, lead + g.shape[-1:])
             if l > 0:
                 W, VW = self._weff(l, Bs[l]), self._weff(l, Vs[l])
                 da = np.matmul(d, W)
                 Rda = np.matmul(Rd, W) + np.matmul(d, VW)
-                dphi, d2phi = self._acts[l - 1][1], self._acts[l - 1][2]
-                Rd = Rda * dphi(zs[l - 1]) + da * d2phi(zs[l - 1]) * Rz[l - 1]
-                d = da * dphi(zs[l - 1])
+                d2phi = self._acts[l - 1][2]
+                Rd = Rda * dps[l - 1] + da * d2phi(zs[l - 1]) * Rz[l - 1]
+                d = da * dps[l - 1]
         return np.concatenate(out, axis=-1)
 
     def hessian(self, theta, X, *, cotangent, out_hess=None) -> np.ndarray:
