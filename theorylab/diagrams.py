@@ -87,6 +87,7 @@ __all__ = [
     "hadamard_via_spiders",
     "identity",
     "parameter_shift",
+    "shift_gradients",
     "sentence_diagram",
     "spider",
     "state",
@@ -613,3 +614,20 @@ def parameter_shift(circ: Circuit, theta, observable, *, init_state=None, shift:
     g = np.zeros(th.size)
     np.add.at(g, occ, g_occ)
     return g
+
+
+def shift_gradients(circ: Circuit, occ_angles, observable, *, init_state=None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Expectations and parameter-shift derivatives with respect to every gate occurrence,
+    for a batch of angle vectors: ``occ_angles`` (B, n_occ) -> ``(E (B,), G (B, n_occ))``
+    with :math:`G_{bj} = \tfrac12[E(a_b + \tfrac\pi2 e_j) - E(a_b - \tfrac\pi2 e_j)]`, all
+    :math:`B(1 + 2n_{occ})` circuits in one batched simulation. Sum ``G`` into parameters with
+    the occurrence map (``np.add.at``) when occurrences share a parameter."""
+    if not isinstance(circ, Circuit):
+        raise TypeError("circ must be a Circuit")
+    a = V.real_array("occ_angles", occ_angles, ndim=2)
+    m = circ.occurrences.size
+    if a.shape[1] != m:
+        raise ValueError(f"occ_angles must be (B, {m}); got {a.shape}")
+    shifts = np.concatenate([np.zeros((1, m)), np.eye(m), -np.eye(m)]) * (np.pi / 2)
+    E = expectation(circ, None, observable, occ_angles=a[:, None, :] + shifts[None], init_state=init_state)
+    return E[:, 0], (E[:, 1:1 + m] - E[:, 1 + m:]) / 2
