@@ -119,6 +119,9 @@ def test_monotone_lpn_potential_derivatives_and_inverse():
     assert np.allclose(f, net.f(th, y), rtol=1e-14)
     assert numdiff.check_gradient(lambda t: float(np.sum(u * net.f(t, y))), g, th, method="central4",
                                   rtol=1e-7, atol=1e-9)
+    fj, J = net.f_and_jacobian(th, y)
+    assert np.allclose(fj, net.f(th, y), rtol=1e-13, atol=1e-14) and np.allclose(u @ J, g, rtol=1e-12, atol=1e-13)
+    assert numdiff.check_jacobian(lambda t: net.f(t, y), J, th, method="central4", rtol=1e-7, atol=1e-9)
     assert np.all(net.df(th, y) >= 1e-2)
     assert np.max(abs(net.inverse(th, net.f(th, y)) - y)) < 1e-11
     # phi'(x) = f^{-1}(x) - x
@@ -189,3 +192,35 @@ def test_bad_input_names_the_argument():
         prox.MonotoneLPN1D().init(rng=1)
     with pytest.raises(ValueError, match="alpha"):
         prox.MonotoneLPN1D(alpha=0.0).inverse(np.zeros(101), np.zeros(2))
+
+
+def test_pm_objective_matches_quadrature_and_optimum_tends_to_map():
+    for y, g in [(0.4, 0.5), (1.0, 0.1), (-2.3, 0.3), (3.0, 0.05)]:
+        Z = integrate.quad(_post, -30, 30, args=(y,), points=[0.0, y], epsabs=1e-14, limit=200)[0]
+        for f in (-0.5, 0.0, 0.3, y):
+            q = integrate.quad(lambda x: _post(x, y) * np.exp(-(f - x) ** 2 / g ** 2), -30, 30,
+                               points=[0.0, y, f], epsabs=1e-14, limit=400)[0] / Z
+            assert abs(prox.laplace_pm_objective(f, y, g) - q) < 1e-11
+    ys = np.linspace(-3, 3, 61)
+    opt = prox.laplace_pm_optimum(ys, 0.2)
+    for y, o in zip(ys[::10], opt[::10]):
+        res = optimize.minimize_scalar(lambda f: -prox.laplace_pm_objective(f, y, 0.2), bounds=(min(0, y) - 1,
+                                       max(0, y) + 1), method="bounded", options={"xatol": 1e-10})
+        assert abs(res.x - o) < 1e-6
+    d = [np.abs(prox.laplace_pm_optimum(ys, g) - prox.laplace_map(ys)).max() for g in (0.3, 0.1, 0.03, 0.01)]
+    assert np.all(np.diff(d) < 0) and d[-1] < 0.03
+
+
+def test_fit_lpn_1d_learns_a_known_prox():
+    # noiseless targets x = S_1(y): squared-loss training must approach the soft threshold
+    net = prox.MonotoneLPN1D(n_units=20, beta=10.0, alpha=1e-3)
+    rng = np.random.default_rng(7)
+    th0 = net.init(rng=rng, span=4.0)
+    sample = lambda n, r: (lambda y: (prox.soft_threshold(y, 1.0), y))(r.uniform(-3, 3, n))
+    th, hist = prox.fit_lpn_1d(net, th0, loss="squared", sample=sample, n_steps=1500, batch=500, rng=rng,
+                               lr=0.03, lr_final=0.003)
+    yy = np.linspace(-2.5, 2.5, 51)
+    assert np.abs(net.f(th, yy) - prox.soft_threshold(yy, 1.0)).max() < 0.1
+    assert hist[-100:].mean() < 0.05 * hist[:10].mean()
+    with pytest.raises(ValueError, match="gamma"):
+        prox.fit_lpn_1d(net, th0, loss="prox_matching", sample=sample, n_steps=1, batch=2, rng=rng, lr=0.1)
