@@ -58,3 +58,5 @@ def test_notebook_conventions(job):
     assert "claims.Ledger(" in text and job.slug in text, "no claims.Ledger for this slug"
     assert "config.profile()" in text
     assert "{footbibliography}" in text, "close the page with a {footbibliography}"
+    # every notebook is under the v2 ledger contract (roles, grades, controls, computed tolerances)
+    assert "legacy=True" not in text, "notebooks are born under the v2 contract: no claims.Ledger(..., legacy=True)"

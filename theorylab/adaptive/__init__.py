@@ -35,7 +35,7 @@ Analysts
   experiment with a standard holdout and with Thresholdout.
 
 Sub-modules (private; every name is importable from :mod:`theorylab.adaptive`)
------------------------------------------------------------------------------
+------------------------------------------------------------------------------
 ``_core``          validation, ``validate_query_values``, ``query_values``, ``BudgetExhausted``
 ``_mechanisms``    empirical / Gaussian / Laplace answers, DP calibrations, cube data, halfspaces
 ``_attack``        the sign-vote attack, ``sign_vote_truth``, ``sign_vote_bias_theory``

@@ -39,7 +39,7 @@ paper, the closed forms of :math:`\mathcal{C}^*_\tau` are derived (Lagrange) and
 with sympy in ``tests/test_losses.py``.
 
 Sub-modules (private; every name is importable from :mod:`theorylab.losses`)
----------------------------------------------------------------------------
+----------------------------------------------------------------------------
 ``_core``      validation and the internal kernels (log-softmax, conditional risks, C*)
 ``_comp_sum``  the losses, their gradients, conditional risks and regrets
 ``_bounds``    T_tau, Gamma_tau, batched minimisation, the numerical calibration transform

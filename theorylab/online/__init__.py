@@ -34,7 +34,7 @@ Everything is vectorised over ``n_repeats`` independent repetitions (the leading
 axis ``R``); learners loop over time only.
 
 Sub-modules (private; every name is importable from :mod:`theorylab.online`)
----------------------------------------------------------------------------
+----------------------------------------------------------------------------
 ``_core``      validation helpers, ``project_ball``, ``logcosh``
 ``_sea``       ``SEAInstance``, ``make_sea``, schedules, ``sea_variation``, losses and gradients
 ``_learners``  step sizes, ``OCORun``, ``run_ogd``, ``run_optimistic_omd``, ``run_optimistic_ons``

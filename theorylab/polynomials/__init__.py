@@ -26,7 +26,7 @@ features and links of degree ``q <= 3``; Monte-Carlo estimators (``*_mc``) work 
 any feature and link and return standard errors.
 
 Sub-modules (private; every name is importable from :mod:`theorylab.polynomials`)
---------------------------------------------------------------------------------
+---------------------------------------------------------------------------------
 ``_hermite``      ``hermite``, ``hermite_normalized``, ``hermite_features``, ``random_orthogonal``
 ``_targets``      ``HermiteLink``, ``hermite_link``, the features and ``HierarchicalTarget``
 ``_projections``  ``MCEstimate``, the ``*_mc`` estimators and the ``*_exact`` closed forms
