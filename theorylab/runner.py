@@ -206,23 +206,12 @@ def _kernel_config(socket_dir: str):
     return cfg
 
 
-def _kernel_quiet() -> dict[str, str]:
-    """Environment of the kernels the runner and the book build start.
-
-    A progress bar inside an executed notebook (theorylab.sweep's tqdm) is stderr on the
-    page, not progress anyone sees (``theorylab run`` shows its own bar over the cells),
-    and tqdm.auto warns that ipywidgets is missing; the book build turns stderr into
-    warnings, which are errors, so either fails ``make book``. Neither affects a result."""
-    warn = ",".join(w for w in (os.environ.get("PYTHONWARNINGS", ""), "ignore:IProgress not found") if w)
-    return {"TQDM_DISABLE": "1", "PYTHONWARNINGS": warn}
-
-
 def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
                  blas_threads: int | None = None, cell_progress: bool = False) -> RunResult:
     """Execute one notebook (in a worker process, or in-process for a single ``run``,
     then with a progress bar over its code cells when ``cell_progress``)."""
-    env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root,
-           "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg"), **_kernel_quiet()}
+    env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root, "THEORYLAB_PROGRESS": "0",
+           "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if blas_threads is not None:  # the kernel inherits this environment
         env.update({v: str(blas_threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
     with _environ(**env):  # paths, the profile and the kernel's environment all follow it
@@ -784,7 +773,8 @@ def build_html(
            "-W", "--keep-going"]
     if output is not None:
         cmd += ["--path-output", str(output)]
-    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg", **_kernel_quiet())
+    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg",
+               THEORYLAB_PROGRESS="0")
     if not progress:
         return subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=quiet)
     return _run_with_page_progress(cmd, cwd=root, env=env)
