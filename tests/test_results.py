@@ -288,5 +288,5 @@ def test_record_status_and_bad_slugs(capsys):
 def test_docstring_commands_exist():
     # the commands the module docstring and the README give a reader
     text = textwrap.dedent(results.__doc__ or "")
-    for cmd in ("theorylab record", "--status", "--jobs", "--scheduler"):
+    for cmd in ("theorylab record", "--status", "--jobs"):
         assert cmd in text

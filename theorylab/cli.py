@@ -262,7 +262,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     print(f"theorylab record: {len(jobs)} notebook(s) at profile {prof!r} -> {results.results_dir(prof)}",
           file=sys.stderr)
     recorded = results.record(jobs, profile=prof, jobs_parallel=args.jobs, timeout=args.timeout,
-                              force=args.force, scheduler=args.scheduler)
+                              force=args.force)
     bad = 0
     for data in recorded:
         unexpected = [r["claim"] for r in data["records"] if claims.is_unexpected(r)]
@@ -333,9 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="re-run notebooks whose recorded result is fresh")
     s.add_argument("--status", action="store_true", help="show which recorded results are fresh, stale, "
                                                            "failed or missing; run nothing")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="a Dask scheduler (tcp://host:8786): one notebook per task; the workers must "
-                        "see the repository at the same path")
     s.add_argument("--wide", **wide)
     s.set_defaults(func=cmd_record)
 

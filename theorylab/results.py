@@ -9,7 +9,6 @@ records are *recorded* once and committed, then shown beside the quick ones
     theorylab record pointer-networks      # one notebook (several slugs allowed)
     theorylab record --status              # what is fresh, stale or missing; runs nothing
     theorylab record --jobs 4              # four notebooks at a time on local processes
-    theorylab record --scheduler tcp://host:8786   # one notebook = one task on a Dask cluster
 
 Each notebook gives one file ``results/<profile>/<slug>.json`` (:func:`results_dir`)
 holding the profile, the git commit and whether the dependencies had uncommitted
@@ -608,31 +607,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _record_task(slug: str, part: str, path: str, root: str, profile: str, timeout: int, meta_json: str,
-                 *, rng: Any = None) -> dict[str, Any]:
-    """One notebook on a Dask worker (through :func:`theorylab.sweep.run`): execute it,
-    write its result file (the worker must see the repository at ``root``), return a
-    summary. ``rng`` is unused: a notebook seeds itself."""
-    from . import runner
-
-    job = runner.NotebookJob(slug=slug, part=part, path=Path(path))
-    env = _work_env(Path(root), profile)
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        res = runner._execute_one(job, profile, timeout, root, 1)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    data = _result(json.loads(meta_json), ok=res.ok, error=res.error, seconds=res.seconds,
-                   records=res.records)
-    _write_json(result_path(slug, profile, Path(root)), data)
-    return {"ok": res.ok, "seconds": res.seconds, "error": res.error}
-
-
 def _work_env(root: Path, profile: str) -> dict[str, str]:
     """Where a recording run writes (never the quick build the book shows)."""
     work = root / "_build" / f"record-{profile}"
@@ -646,7 +620,6 @@ def record(
     jobs_parallel: int = 2,
     timeout: int = 3600,
     force: bool = False,
-    scheduler: str | None = None,
     root: Path | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -654,13 +627,12 @@ def record(
     them with ``force``) at ``profile`` and write ``results/<profile>/<slug>.json`` for
     each as it finishes.
 
-    Local worker processes by default (:func:`theorylab.runner.execute`, a progress bar
-    per notebook, ``jobs_parallel`` at a time); with ``scheduler`` (a Dask address) one
-    notebook is one task of :func:`theorylab.sweep.run`'s Dask backend, and the workers
-    must see the repository at the same path. Returns one result dict per notebook in
+    The notebooks run in local worker processes (:func:`theorylab.runner.execute`:
+    ``jobs_parallel`` at a time, a progress bar that advances per notebook, or over the
+    code cells when a single notebook runs). Returns one result dict per notebook in
     ``jobs`` (the fresh ones as they were recorded).
     """
-    from . import runner, sweep
+    from . import runner
 
     jobs = _jobs(jobs)
     prof = _profile(profile)
@@ -668,8 +640,6 @@ def record(
     jobs_parallel = V.count("jobs_parallel", jobs_parallel, high=1024)
     timeout = V.count("timeout", timeout, high=10**7)
     force = V.flag("force", force)
-    if scheduler is not None:
-        V.text("scheduler", scheduler)
     if echo is not None:
         V.function("echo", echo, what="echo(line: str)")
     echo = echo or (lambda s: print(s, file=sys.stderr))
@@ -688,21 +658,6 @@ def record(
     if not todo:
         return [out[j.slug] for j in jobs if j.slug in out]
 
-    if scheduler:
-        grid = [{"slug": p.job.slug, "part": p.job.part, "path": str(p.job.path), "root": str(root),
-                 "profile": prof, "timeout": int(timeout), "meta_json": json.dumps(metas[p.job.slug])}
-                for p in todo]
-        try:
-            sweep.run(_record_task, grid, backend="dask", scheduler=scheduler, progress=True,
-                      desc=f"recording ({prof})")
-        except sweep.SweepError as exc:  # the notebooks that ran still wrote their files
-            echo(str(exc))
-        for p in todo:
-            f = result_path(p.job.slug, prof, root)
-            if f.is_file():
-                out[p.job.slug] = load_result(f)
-        return [out[j.slug] for j in jobs if j.slug in out]
-
     def on_result(res: Any) -> None:
         data = _result(metas[res.slug], ok=res.ok, error=res.error, seconds=res.seconds,
                        records=res.records)
@@ -714,8 +669,10 @@ def record(
     os.environ.update(env)
     t0 = time.perf_counter()
     try:
+        for p in todo:  # a notebook that stops early must not pick up the ledger of an earlier run
+            (config.ledger_dir() / f"{p.job.slug}.json").unlink(missing_ok=True)
         runner.execute([p.job for p in todo], profile=prof, jobs_parallel=jobs_parallel, timeout=timeout,
-                       force=True, echo=echo, on_result=on_result)
+                       force=True, echo=echo, on_result=on_result, cell_progress=len(todo) == 1)
     finally:
         for k, v in old.items():
             if v is None:

@@ -27,6 +27,6 @@ CASES = {
     "Plan": skip("the state of one notebook's recorded result, returned by plan(); not an input boundary"),
     "plan": ok([_JOB], "full", ROOT),
     # an empty list: validates every argument, runs nothing (recording is tested in tests/test_results.py)
-    "record": ok([], profile="full", jobs_parallel=2, timeout=60, force=False, scheduler=None, root=ROOT,
+    "record": ok([], profile="full", jobs_parallel=2, timeout=60, force=False, root=ROOT,
                  echo=print).invalid(jobs_parallel=[0], timeout=[0]),
 }
