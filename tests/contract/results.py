@@ -6,8 +6,8 @@ from theorylab import results, runner
 from tests.contract import ok, skip
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-NB = ROOT / "notebooks" / "mechanisms" / "uer-online-continual-learning.md"
-RESULT = ROOT / "results" / "full" / "uer-online-continual-learning.json"
+NB = ROOT / "notebooks" / "kernels" / "degeneracy-interaction-basis.md"
+RESULT = ROOT / "results" / "full" / "degeneracy-interaction-basis.json"
 _JOB = runner.NotebookJob(slug=NB.stem, part=NB.parent.name, path=NB)
 _RES = results.load_result(RESULT) if RESULT.is_file() else {
     "slug": NB.stem, "part": NB.parent.name, "records": [], "dependencies": results.dependencies(NB, ROOT)}
