@@ -3,7 +3,8 @@
 Each ``notebooks/<part>/<slug>.md`` that carries a jupytext ``kernelspec`` header is
 converted by jupytext into ``_build/nbmake/<part>/<slug>.ipynb`` and executed by
 nbmake's runner at the quick profile (``THEORYLAB_PROFILE=quick`` unless the caller
-set another), with a per-notebook timeout (``--nb-timeout``, default 300 s). With
+set another), with a per-notebook timeout (``--nb-timeout``, default 300 s); a notebook that passes
+is written back there executed, for ``tests/test_browser.py`` to reuse. With
 ``pytest -n 2`` (pytest-xdist) notebooks run in parallel. A failing claim raises
 ``theorylab.claims.ClaimFailed`` inside the notebook, which fails its test and shows
 the notebook's traceback.
@@ -76,7 +77,18 @@ class MystNotebookItem(pytest.Item):
         timeout = self.config.getoption("--nb-timeout")
         ledger_file = ROOT / "_build" / "ledger" / f"{src.stem}.json"
         started = time.time()
-        res = NotebookRun(out, timeout).execute()
+        # as in the runner and the book build, the kernel shows no sweep progress bars (their
+        # stderr would be on the page when tests/test_browser.py shows this execution); only
+        # the kernel's environment: the unit tests in this worker keep the default
+        before = os.environ.get("THEORYLAB_PROGRESS")
+        os.environ["THEORYLAB_PROGRESS"] = "0"
+        try:
+            res = NotebookRun(out, timeout).execute()
+        finally:
+            if before is None:
+                os.environ.pop("THEORYLAB_PROGRESS", None)
+            else:
+                os.environ["THEORYLAB_PROGRESS"] = before
         if res.error is not None:
             raise NotebookFailed(res.error.summary, res.error.trace)
         # the notebook must have written its ledger, with one record per claim id
@@ -89,6 +101,9 @@ class MystNotebookItem(pytest.Item):
             for o in cell.get("outputs", []):
                 if o.get("output_type") == "stream" and "checked again" in o.get("text", ""):
                     raise NotebookFailed("claim id checked twice", o["text"])
+        # keep the executed notebook: tests/test_browser.py (run after this suite by
+        # `make test`) shows it instead of executing the notebook a second time
+        nbformat.write(res.nb, out)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, NotebookFailed):

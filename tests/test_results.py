@@ -220,6 +220,8 @@ def test_ledger_page_shows_quick_and_full_side_by_side():
     assert "1 of them stale" in stale
     none = runner.ledger_markdown([row], {}, {})
     assert "not recorded yet" in none and "0 of 1 notebooks" in none
+    # a paper without a recorded result: its check table has no full-verdict column
+    assert "full verdict (recorded)" not in none and "quick verdict" in none
 
 
 # --------------------------------------------------------------------------- #

@@ -549,33 +549,37 @@ def ledger_markdown(rows: list[dict[str, Any]], recorded: dict[str, dict[str, An
                 f"| {title} ({r['year']}, arXiv:{r['arxiv']}) | {r['cls']} | {_paper_state(r)} | {full} | "
                 f"{grades} | {impl if r['records'] else '—'} |"
             )
-        pairs = [(r, q, f) for r in prow if r["notebook"]
-                 for q, f in _paired_records(r["records"], (recorded.get(r["slug"]) or {}).get("records", []))]
-        if pairs:
+        checked = [r for r in prow if r["notebook"] and (r["records"] or recorded.get(r["slug"]))]
+        if checked:
+            # one table per paper (no paper column), and the full-verdict column only where
+            # a full result is recorded: the tables fit the page column
             out.append("\n:::{dropdown} Every check in this part\n")
-            out.append("| paper | claim | role, grade | statement | measured → criterion (quick) | negative control "
-                       "| quick verdict | full verdict (recorded) |")
-            out.append("|---|---|---|---|---|---|---|---|")
-            for r, q, f in pairs:
-                rec = q or f
-                assert rec is not None
+            for r in checked:
                 res = recorded.get(r["slug"])
                 stale = bool(fresh.get(r["slug"], {}).get("stale"))
-                if q is not None:
-                    crit = _md_escape(q["criterion"])
-                    if q.get("replaces"):
-                        crit += f" *(replaces {q['replaces']})*"
-                    if q.get("reason"):
-                        crit += f" — *{_md_escape(q['reason'])}*"
-                    ctrl = _md_escape(claims.control_text(q))
-                    qv = claims.verdict_label(q, html=True)
-                else:
-                    crit, ctrl, qv = "—", "—", '<span class="tl-verdict tl-not-run">not checked at quick</span>'
-                out.append(
-                    f"| {rec['slug']} | {rec['claim']} | {rec.get('role', 'claim')}, {rec.get('grade') or '—'} | "
-                    f"{_md_escape(rec['statement'])} | {crit} | {ctrl} | {qv} | "
-                    f"{_full_verdict_cell(f, res, stale)} |"
-                )
+                pairs = _paired_records(r["records"], (res or {}).get("records", []))
+                out.append(f"\n**{_md_escape(r['slug'])}**\n")
+                head = "| claim | role, grade | statement | measured → criterion (quick) | negative control | quick verdict |"
+                out.append(head + (" full verdict (recorded) |" if res else ""))
+                out.append("|---|---|---|---|---|---|" + ("---|" if res else ""))
+                for q, f in pairs:
+                    rec = q or f
+                    assert rec is not None
+                    if q is not None:
+                        crit = _md_escape(q["criterion"])
+                        if q.get("replaces"):
+                            crit += f" *(replaces {q['replaces']})*"
+                        if q.get("reason"):
+                            crit += f" — *{_md_escape(q['reason'])}*"
+                        ctrl = _md_escape(claims.control_text(q))
+                        qv = claims.verdict_label(q, html=True)
+                    else:
+                        crit, ctrl, qv = "—", "—", '<span class="tl-verdict tl-not-run">not checked at quick</span>'
+                    line = (f"| {rec['claim']} | {rec.get('role', 'claim')}, {rec.get('grade') or '—'} | "
+                            f"{_md_escape(rec['statement'])} | {crit} | {ctrl} | {qv} |")
+                    if res:
+                        line += f" {_full_verdict_cell(f, res, stale)} |"
+                    out.append(line)
             out.append("\n:::\n")
     return "\n".join(out) + "\n"
 
