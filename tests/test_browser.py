@@ -123,8 +123,8 @@ def _reuse_executions(jobs, copy: Path) -> dict[str, str]:
 
     In order: the copy's own cache (an earlier browser test); the repository's execution
     cache (``make book``, ``theorylab run``); the executed notebooks the nbmake run left in
-    ``_build/nbmake/`` (``conftest.py`` — used when it writes the executed notebook
-    there). The ledger and status files of a reused execution come along, so the ledger
+    ``_build/nbmake/`` (``conftest.py`` writes a passing notebook back there executed,
+    so after ``make test``'s first step every notebook page has outputs). The ledger and status files of a reused execution come along, so the ledger
     and status pages show them."""
     import nbformat
 
