@@ -92,7 +92,7 @@ def _find_browser() -> tuple[str, str] | str:
 # --------------------------------------------------------------------------- #
 # the book, built once
 # --------------------------------------------------------------------------- #
-SOURCES = ("book.yml", "toc.yml", "references.bib", "_static", "_ext", "notebooks")
+SOURCES = ("book.yml", "toc.yml", "references.bib", "_static", "_ext", "notebooks", "results")
 
 
 def _sync_sources(dest: Path) -> None:
@@ -469,6 +469,11 @@ def _ledger_problems(driver, info: dict) -> list[str]:
             bad.append(f"the legend does not explain class {cls}")
     if not info["verdicts"]:
         bad.append("no verdict words on the ledger")
+    # the recorded full-profile results are shown, with the date of their evidence
+    for f in sorted((ROOT / "results" / "full").glob("*.json")):
+        date = json.loads(f.read_text(encoding="utf-8"))["date"][:10]
+        if date not in info["visible"]:
+            bad.append(f"the ledger does not show the recorded full result {f.name} (dated {date})")
     # papers with a notebook appear in the order of the sidebar
     in_ledger = [r["href"].split("#")[0] for r in rows if r["href"]]
     in_sidebar = [h.split("#")[0] for h in info["sidebar"] if h.split("#")[0] in set(in_ledger)]
