@@ -228,6 +228,8 @@ def reinforce_bandit_lifetime(log_eta, mu, *, batch: int, rng: np.random.Generat
         if z0.shape[-2:] != (T, K) or (z0.ndim == 3 and z0.shape[0] != P):
             raise ValueError(f"z0 must have shape (T, K)=({T}, {K}) or (P, T, K)=({P}, {T}, {K}); got {z0.shape}")
         z = np.broadcast_to(z0, (P, T, K)).copy()
+    if log_eta.size and log_eta.max() > 700.0:
+        raise ValueError(f"log_eta must be <= 700 (exp(log_eta) overflows float64); got max {log_eta.max():.6g}")
     eta = np.exp(log_eta)                                           # (P, N)
     u_act = rng.random((N, T, B))
     u_rew = rng.random((N, T, B))
@@ -246,6 +248,8 @@ def reinforce_bandit_lifetime(log_eta, mu, *, batch: int, rng: np.random.Generat
         z += eta[:, n, None, None] * g
         if return_entropy:
             ent.append(_entropy(_softmax(z)).mean(axis=1))
+    if not np.all(np.isfinite(z)):
+        raise ValueError("log_eta is too large: the step sizes exp(log_eta) made the logits overflow")
     out = {"reward": (_softmax(z) * mu[None]).sum(-1), "z": z}
     if return_entropy:
         out["entropy"] = np.stack(ent, axis=1)
