@@ -749,13 +749,15 @@ def _eval_comparison(d: dict[str, Any]) -> _Outcome:
         passed = bool(lo > 0)
         meas.update({"gap_se": se, "gap_ci_lo": lo, "gap_ci_hi": float(gap.mean() + q * se)})
         criterion = (
-            f"{names[0]} {rel} {fac}{names[1]}{mar}: paired mean gap {_fmt(gap.mean())}, "
+            f"{names[0]} {rel} {fac}{names[1]}{mar}: paired mean gap{' beyond the margin' if margin else ''} "
+            f"{_fmt(gap.mean())}, "
             f"95% CI lower end {_fmt(lo)} > 0 over {n} replicates"
         )
     else:
         passed = bool(np.all(gap >= 0))
         criterion = (
-            f"{names[0]} {rel} {fac}{names[1]}{mar} in all {n} cases (smallest gap {_fmt(gap.min())})"
+            f"{names[0]} {rel} {fac}{names[1]}{mar} in all {n} cases (smallest gap"
+            f"{' beyond the margin' if margin else ''} {_fmt(gap.min())})"
         )
     if n < 5:
         grade, why = "weak", f"only {n} replicates/cases"
