@@ -16,6 +16,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 SYSTEM = sys.argv[1]
+if os.environ.get("THEORYLAB_SRC"):  # time another checkout (e.g. the code before a change)
+    sys.meta_path = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path.insert(0, os.environ["THEORYLAB_SRC"])
 MEANS = [0.9, 0.8] + [0.5] * 8
 W_VAR, B_VAR = 2.0, 0.05**2
 
@@ -40,7 +43,8 @@ if SYSTEM == "theorylab":
 
     def versions():
         import theorylab
-        return {"theorylab": getattr(theorylab, "__version__", "?"), "numpy": np.__version__}
+        return {"theorylab": getattr(theorylab, "__version__", "?"), "numpy": np.__version__,
+                "source": os.environ.get("THEORYLAB_SRC", "this checkout")}
 
 elif SYSTEM == "neural-tangents":
     import jax

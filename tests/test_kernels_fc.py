@@ -261,7 +261,7 @@ def test_tanh_vertex_off_criticality_against_independent_quadrature():
 @pytest.mark.parametrize("act, block", [("erf", fc._erf_block), ("relu", fc._relu_block)])
 def test_fused_blocks_match_generic_dual_maps(act, block):
     # the fused in-place blocks against the generic recursion on dual_exact/dual_deriv_exact
-    # (the erf block performs the same floating-point operations: equal bit for bit)
+    # (same formulas, the operations regrouped: equal up to a few ulp per layer)
     rng = np.random.default_rng(11)
     X, Y = rng.standard_normal((37, 5)), rng.standard_normal((29, 5))
     w, b, lw, lb, depth = 1.7, 0.3, 0.8, 0.4, 3
@@ -274,10 +274,12 @@ def test_fused_blocks_match_generic_dual_maps(act, block):
     k0 = w * X @ Y.T / 5 + b
     th0 = lw * X @ Y.T / 5 + lb
     kg, tg = fc._generic_block(k0.copy(), th0.copy(), d1, d2, w, b, lw, lb, depth, E, Ed)
-    r = (lambda d: 1.0 + 2.0 * d) if act == "erf" else np.sqrt
-    ws = tuple(np.empty_like(k0) for _ in range(3))
-    kf, tf = block(k0.copy(), th0.copy(), [r(d) for d in d1], [r(d) for d in d2], w, b, lw, lb, depth, ws)
     if act == "erf":
-        assert np.array_equal(kf, kg) and np.array_equal(tf, tg)
+        r1 = [(1.0 + 2.0 * d, 2.0 / np.sqrt(1.0 + 2.0 * d)) for d in d1]
+        r2 = [(1.0 + 2.0 * d, 1.0 / np.sqrt(1.0 + 2.0 * d)) for d in d2]
+    else:
+        r1, r2 = [np.sqrt(d) for d in d1], [np.sqrt(d) for d in d2]
+    ws = tuple(np.empty_like(k0) for _ in range(3))
+    kf, tf = block(k0.copy(), th0.copy(), r1, r2, w, b, lw, lb, depth, ws)
     np.testing.assert_allclose(kf, kg, rtol=1e-13)
     np.testing.assert_allclose(tf, tg, rtol=1e-13)
