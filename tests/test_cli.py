@@ -86,13 +86,18 @@ def test_runner_refuses_bad_jobs_and_timeout():
         runner.execute([], timeout=0)
 
 
-@pytest.mark.parametrize("slug, words", [
-    ("grokking-lazy-rich", "no notebook exists yet"),           # class M, not written
-    ("fscil-bag-of-tricks", "not checkable on a CPU"),          # class X
+@pytest.mark.parametrize("slug, words, hide", [
+    # every checkable paper has a notebook now: hide one to see the message a reader gets
+    ("grokking-lazy-rich", "no notebook exists yet", True),      # class M
+    ("fscil-bag-of-tricks", "not checkable on a CPU", False),     # class X
 ])
-def test_ledger_slug_without_notebook(build, capsys, slug, words):
+def test_ledger_slug_without_notebook(build, capsys, monkeypatch, slug, words, hide):
     from theorylab import registry
 
+    if hide:
+        real = registry.notebook_path
+        monkeypatch.setattr(registry, "notebook_path",
+                            lambda s, root=None: None if s == slug else real(s, root))
     assert registry.notebook_path(slug) is None
     for argv in (["ledger", "--slug", slug], ["ledger", "--slug", slug, "--json"]):
         assert cli.main(argv) != 0

@@ -74,6 +74,9 @@ __all__ = [
     "shaped_array",
     "stochastic",
     "unit_interval",
+    # added for the API contract of the later modules
+    "bool_array",
+    "index_pair",
 ]
 
 MAX_COUNT = 10**9
@@ -592,3 +595,42 @@ def _no_strings(name: str, a: Any) -> None:
         return
     if kind in "US":
         raise TypeError(f"{name} must be an array of real numbers; got strings ({_show(a)})")
+
+
+def size_at_most(names: str, size, limit: int = 10**9) -> int:
+    """``size`` (a product of sizes given by the arguments ``names``) as an int; ``ValueError``
+    naming them if it exceeds ``limit`` elements (refuse absurd allocations at once)."""
+    size = int(size)
+    if size > limit:
+        raise ValueError(f"{names} ask for {size:.3g} elements, more than the limit {limit:.3g}")
+    return size
+
+
+# --------------------------------------------------------------------------- #
+# added for the API contract of the later modules (issue 13)
+# --------------------------------------------------------------------------- #
+def bool_array(name: str, v: Any, *, ndim: int | Sequence[int] | None = None,
+               shape: Sequence[int | str | None] | None = None, nonempty: bool = False) -> np.ndarray:
+    """``v`` as a boolean array (masks, terminal flags): a ``bool`` array, or integers that are
+    all 0 or 1; floats (nan included), strings and objects are a ``TypeError``."""
+    a = _as_numeric(name, v)
+    if a.dtype.kind == "f":
+        raise TypeError(f"{name} must be a boolean array; got {a.dtype} values")
+    if a.dtype.kind in "iu":
+        if a.size and not np.all((a == 0) | (a == 1)):
+            raise ValueError(f"{name} must be a boolean array (or integers 0/1); got other integers")
+    _check_shape(name, a, ndim, shape, nonempty)
+    return np.asarray(a, dtype=bool)
+
+
+def index_pair(name: str, v: Any, bounds: Sequence[int]) -> tuple[int, ...]:
+    """A tuple of integer indices (a grid cell ``(row, col)``), each in ``[0, bounds[i])``."""
+    if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be a tuple of {len(bounds)} integers; got {_kind(v)} {_show(v)}")
+    if len(v) != len(bounds):
+        raise ValueError(f"{name} must have {len(bounds)} entries; got {len(v)}")
+    out = tuple(integer(f"{name}[{i}]", x) for i, x in enumerate(v))
+    if any(not 0 <= x < b for x, b in zip(out, bounds)):
+        raise ValueError(f"{name} must lie in [0, {bounds[0]})" + "".join(f" x [0, {b})" for b in bounds[1:])
+                         + f"; got {out}")
+    return out

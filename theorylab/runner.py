@@ -160,7 +160,7 @@ def _execute_one(job: NotebookJob, profile: str, timeout: int, root: str,
                  blas_threads: int | None = None, cell_progress: bool = False) -> RunResult:
     """Execute one notebook (in a worker process, or in-process for a single ``run``,
     then with a progress bar over its code cells when ``cell_progress``)."""
-    env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root,
+    env = {"THEORYLAB_PROFILE": profile, "THEORYLAB_ROOT": root, "THEORYLAB_PROGRESS": "0",
            "MPLBACKEND": os.environ.get("MPLBACKEND", "Agg")}
     if blas_threads is not None:  # the kernel inherits this environment
         env.update({v: str(blas_threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")})
@@ -578,7 +578,8 @@ def build_html(
            "-W", "--keep-going"]
     if output is not None:
         cmd += ["--path-output", str(output)]
-    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg")
+    env = dict(os.environ, THEORYLAB_PROFILE=prof, THEORYLAB_ROOT=str(root), MPLBACKEND="Agg",
+               THEORYLAB_PROGRESS="0")
     if not progress:
         return subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=quiet)
     return _run_with_page_progress(cmd, cwd=root, env=env)

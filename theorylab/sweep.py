@@ -378,13 +378,25 @@ def _limit_blas_threads() -> None:
         pass
 
 
+def _progress_default() -> bool:
+    """Progress bars on by default, off when ``$THEORYLAB_PROGRESS`` is ``0``/``off``/``false``
+    (the book build and ``theorylab run`` set it: they show their own progress per notebook, and
+    a bar's stderr would land on the rendered page)."""
+    return os.environ.get("THEORYLAB_PROGRESS", "1").strip().lower() not in ("0", "off", "false", "no")
+
+
 def _bar(total: int, desc: str, enabled: bool | None):
-    if enabled is False or (enabled is None and total < 8):
+    if enabled is False or (enabled is None and (total < 8 or not _progress_default())):
         return None
     try:
+        import ipywidgets  # noqa: F401  (tqdm.auto warns without it)
+
         from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover
-        return None
+    except ImportError:
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover
+            return None
     return tqdm(total=total, desc=desc, unit="run", leave=False)
 
 

@@ -34,6 +34,10 @@ __all__ = ["uniform_mesh", "graded_mesh", "gauss_legendre", "stiffness_matrix", 
            "load_vector", "lift", "solve_dirichlet", "solution_operator", "evaluate", "l2_error"]
 
 
+MAX_QUAD = 1000
+"""Largest number of Gauss points per element (the rule costs an eigenproblem of that size)."""
+
+
 def _nodes(nodes) -> np.ndarray:
     x = v.min_length("nodes", v.shaped_array("nodes", nodes, ndim=1), 2)
     if np.any(np.diff(x) <= 0):
@@ -49,7 +53,7 @@ def uniform_mesh(n_elements: int, a: float = 0.0, b: float = 1.0) -> np.ndarray:
     >>> uniform_mesh(4)
     array([0.  , 0.25, 0.5 , 0.75, 1.  ])
     """
-    n = v.positive_int("n_elements", n_elements)
+    n = v.count("n_elements", n_elements, high=v.MAX_ELEMENTS - 1)
     a, b = v.finite_real("a", a), v.finite_real("b", b)
     if not b > a:
         raise ValueError(f"b must be > a; got a={a}, b={b}")
@@ -65,7 +69,7 @@ def graded_mesh(n_elements: int, grading: float, *, side: str = "left") -> np.nd
     >>> graded_mesh(2, 2.0)
     array([0.  , 0.25, 1.  ])
     """
-    n = v.positive_int("n_elements", n_elements)
+    n = v.count("n_elements", n_elements, high=v.MAX_ELEMENTS - 1)
     p = v.positive_real("grading", grading)
     if p < 1:
         raise ValueError(f"grading must be >= 1; got {p}")
@@ -83,7 +87,7 @@ def gauss_legendre(n_points: int) -> tuple[np.ndarray, np.ndarray]:
     >>> round(float(w @ t**3), 12)
     0.25
     """
-    n = v.positive_int("n_points", n_points)
+    n = v.count("n_points", n_points, high=MAX_QUAD)
     t, w = np.polynomial.legendre.leggauss(n)
     return 0.5 * (t + 1.0), 0.5 * w
 
@@ -151,7 +155,8 @@ def load_vector(nodes, f: Callable[[np.ndarray], np.ndarray], *, n_quad: int = 4
     array([0.25, 0.5 , 0.25])
     """
     x = _nodes(nodes)
-    xq, wq, t = _quad_points(x, v.positive_int("n_quad", n_quad))
+    f = v.function("f", f, what="f(x) on an array of points")
+    xq, wq, t = _quad_points(x, v.count("n_quad", n_quad, high=MAX_QUAD))
     fq = np.asarray(f(xq), dtype=np.float64)
     if fq.shape[-2:] != xq.shape or not np.all(np.isfinite(fq)):
         raise ValueError(f"f(x) must be finite with trailing shape {xq.shape}; got {fq.shape}")
@@ -187,8 +192,13 @@ def lift(interior, g0, g1) -> np.ndarray:
     if c.ndim < 1:
         raise ValueError("interior must have at least one axis")
     lead = c.shape[:-1]
-    g0 = np.broadcast_to(v.shaped_array("g0", g0), lead)[..., None]
-    g1 = np.broadcast_to(v.shaped_array("g1", g1), lead)[..., None]
+    g0, g1 = v.shaped_array("g0", g0), v.shaped_array("g1", g1)
+    try:
+        g0 = np.broadcast_to(g0, lead)[..., None]
+        g1 = np.broadcast_to(g1, lead)[..., None]
+    except ValueError:
+        raise ValueError(f"g0 and g1 must broadcast to the leading shape {lead} of interior (shape {c.shape}); "
+                         f"got shapes {g0.shape} and {g1.shape}") from None
     return np.concatenate([g0, c, g1], axis=-1)
 
 
@@ -242,6 +252,8 @@ def solve_dirichlet(nodes, f: Callable[[np.ndarray], np.ndarray], g0: float, g1:
     x = _nodes(nodes)
     g0, g1 = v.finite_real("g0", g0), v.finite_real("g1", g1)
     v.choice("load", load, ("quadrature", "interpolant"))
+    f = v.function("f", f, what="f(x) on an array of points")
+    n_quad = v.count("n_quad", n_quad, high=MAX_QUAD)
     if x.size < 3:
         return np.array([g0, g1])
     K = stiffness_matrix(x)
@@ -300,7 +312,10 @@ def l2_error(nodes, U, u_exact: Callable[[np.ndarray], np.ndarray], *, n_quad: i
     U = v.shaped_array("U", U)
     if U.ndim < 1 or U.shape[-1] != x.size:
         raise ValueError(f"U must have shape (..., {x.size}); got {U.shape}")
-    xq, wq, t = _quad_points(x, v.positive_int("n_quad", n_quad))
+    u_exact = v.function("u_exact", u_exact, what="u_exact(x) on an array of points")
+    xq, wq, t = _quad_points(x, v.count("n_quad", n_quad, high=MAX_QUAD))
     uh = U[..., :-1, None] * (1 - t) + U[..., 1:, None] * t
     ue = np.asarray(u_exact(xq), dtype=np.float64)
+    if not np.all(np.isfinite(ue)):
+        raise ValueError("u_exact(x) returned non-finite values")
     return np.sqrt(np.sum((uh - ue) ** 2 * wq, axis=(-2, -1)))

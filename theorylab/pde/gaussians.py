@@ -84,7 +84,8 @@ def gaussian_field(x, w, mu, log_s, deriv: int = 0) -> np.ndarray:
     >>> float(gaussian_field([0.0], [2.0], [0.0], [0.0], deriv=2)[0])
     -2.0
     """
-    w = v.shaped_array("w", w, shape=(np.size(mu),))
+    mu = v.min_length("mu", v.shaped_array("mu", mu, ndim=1), 1)
+    w = v.shaped_array("w", w, shape=(mu.size,))
     return gaussian_features(x, mu, log_s, deriv) @ w
 
 
@@ -231,7 +232,7 @@ def fit_pig_poisson(theta0, x_col, f_col, x_bc, g, *, residual_scale: float = 1.
     J = (lambda th: poisson_residual_jacobian(th, x_col, f_col, x_bc, g, **kw)) if jac == "analytic" else "2-point"
     return scipy.optimize.least_squares(lambda th: poisson_residual(th, x_col, f_col, x_bc, g, **kw), th0,
                                         jac=J, bounds=(lo, np.full(3 * n, np.inf)), method="trf",
-                                        max_nfev=v.positive_int("max_nfev", max_nfev),
+                                        max_nfev=v.count("max_nfev", max_nfev),
                                         x_scale="jac", xtol=1e-12, ftol=1e-12, gtol=1e-12)
 
 

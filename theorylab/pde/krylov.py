@@ -72,14 +72,17 @@ class KrylovResult:
 
 def _matvec(A) -> Callable[[np.ndarray], np.ndarray]:
     if isinstance(A, np.ndarray):
-        if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        A = v.shaped_array("A", A, ndim=2)
+        if A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be a square matrix; got shape {A.shape}")
         return lambda x: A @ x
     if sp.issparse(A) or isinstance(A, spla.LinearOperator):
         if A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be square; got shape {A.shape}")
+        if sp.issparse(A):
+            v.shaped_array("A.data", A.data, nonempty=False)
         return lambda x: A @ x
-    if callable(A):
+    if callable(A) and not isinstance(A, type):
         return A
     raise TypeError(f"A must be an array, a sparse matrix, a LinearOperator or a callable; "
                     f"got {type(A).__name__}")
@@ -90,7 +93,7 @@ def _setup(A, b, x0, tol, max_iter):
     b = v.min_length("b", v.shaped_array("b", b, ndim=1), 1)
     x = np.zeros_like(b) if x0 is None else v.shaped_array("x0", x0, shape=b.shape).copy()
     tol = v.positive_real("tol", tol)
-    max_iter = 10 * b.size if max_iter is None else v.positive_int("max_iter", max_iter, low=0)
+    max_iter = 10 * b.size if max_iter is None else v.count("max_iter", max_iter, low=0)
     return mv, b, x, tol, max_iter
 
 
@@ -122,6 +125,7 @@ def cg(A, b, *, x0=None, tol: float = 1e-6, max_iter: int | None = None, residua
     """
     mv, b, x, tol, max_iter = _setup(A, b, x0, tol, max_iter)
     v.choice("residual", residual, ("true", "recursive"))
+    store = v.flag("store", store)
     bn = np.linalg.norm(b)
     r = b - mv(x)
     hist, X, P, steps, decs = [np.linalg.norm(r)], [x.copy()], [], [], []
@@ -148,7 +152,7 @@ def cg(A, b, *, x0=None, tol: float = 1e-6, max_iter: int | None = None, residua
         hist.append(np.linalg.norm(b - mv(x)) if residual == "true" else np.sqrt(rr))
     return KrylovResult(x=x, residual_norms=np.array(hist), n_iter=k, converged=bool(hist[-1] < tol * bn),
                         iterates=np.array(X) if store else None,
-                        directions=np.array(P).reshape(k, -1) if store else None,
+                        directions=np.array(P).reshape(k, b.size) if store else None,
                         steps=np.array(steps), decrements=np.array(decs))
 
 
@@ -187,7 +191,9 @@ def dcdm(A, b, direction: Callable[[np.ndarray], np.ndarray], *, x0=None, tol: f
     mv, b, x, tol, max_iter = _setup(A, b, x0, tol, max_iter)
     if not callable(direction):
         raise TypeError(f"direction must be callable; got {type(direction).__name__}")
-    n_orth = v.positive_int("n_orth", n_orth, low=0)
+    n_orth = v.count("n_orth", n_orth, low=0)
+    normalize = v.flag("normalize", normalize)
+    store = v.flag("store", store)
     bn = np.linalg.norm(b)
     r = b - mv(x)
     rn = np.linalg.norm(r)
@@ -219,7 +225,7 @@ def dcdm(A, b, direction: Callable[[np.ndarray], np.ndarray], *, x0=None, tol: f
         k += 1
     return KrylovResult(x=x, residual_norms=np.array(hist), n_iter=k, converged=bool(rn < tol * bn),
                         iterates=np.array(X) if store else None,
-                        directions=np.array(P).reshape(k, -1) if store else None,
+                        directions=np.array(P).reshape(k, b.size) if store else None,
                         steps=np.array(steps), decrements=np.array(decs))
 
 
@@ -252,9 +258,11 @@ def lanczos(A, v0, n_steps: int, *, reorthogonalize: bool = True,
     mv = _matvec(A)
     q = v.min_length("v0", v.shaped_array("v0", v0, ndim=1), 1)
     n = q.size
-    m = v.positive_int("n_steps", n_steps)
+    m = v.count("n_steps", n_steps)
     if m > n:
         raise ValueError(f"n_steps must be <= len(v0) = {n}; got {m}")
+    reorthogonalize = v.flag("reorthogonalize", reorthogonalize)
+    breakdown_tol = v.nonneg_real("breakdown_tol", breakdown_tol)
     nrm = np.linalg.norm(q)
     if nrm == 0:
         raise ValueError("v0 must be non-zero")
@@ -304,7 +312,7 @@ def ritz_pairs(A, v0, n_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     theta, S = np.linalg.eigh(T)
     Y = S.T @ Q
     k = Q.shape[0]
-    if k < v.positive_int("n_steps", n_steps) or k == Q.shape[1]:
+    if k < v.count("n_steps", n_steps) or k == Q.shape[1]:
         res = np.zeros(k)
     else:   # the next Lanczos coefficient beta_m, from one more step
         w = np.asarray(mv(Q[-1]), dtype=np.float64) - a[-1] * Q[-1] - (b[-1] * Q[-2] if k > 1 else 0.0)
@@ -341,14 +349,18 @@ def ritz_training_rhs(Y, n_samples: int, *, rng: np.random.Generator, n_boost: i
     True
     """
     Y = v.min_length("Y", v.shaped_array("Y", Y, ndim=2), 1)
-    k = v.positive_int("n_samples", n_samples)
+    k = v.count("n_samples", n_samples)
     rng = v.generator("rng", rng)
     m = Y.shape[0]
-    nb = m // 2 if n_boost is None else v.positive_int("n_boost", n_boost, low=0)
+    v.elements("n_samples * len(Y)", (k, max(m, Y.shape[1])))
+    nb = m // 2 if n_boost is None else v.count("n_boost", n_boost, low=0)
     if nb > m:
         raise ValueError(f"n_boost must be <= {m}; got {nb}")
     boost = v.positive_real("boost", boost)
     C = rng.standard_normal((k, m))
     C[:, :nb] *= boost
     B = C @ Y
-    return B / np.linalg.norm(B, axis=1, keepdims=True)
+    nrm = np.linalg.norm(B, axis=1, keepdims=True)
+    if not np.all(nrm > 0):
+        raise ValueError("Y: a random combination of its rows is zero (Y must have non-zero, independent rows)")
+    return B / nrm

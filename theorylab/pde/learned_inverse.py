@@ -39,7 +39,7 @@ import scipy.fft
 import scipy.optimize
 
 from .. import _validate as v
-from .poisson import laplacian_2d_apply, laplacian_2d_eigenvalues
+from .poisson import _grid, laplacian_2d_apply, laplacian_2d_eigenvalues
 
 __all__ = ["scale_invariant_loss", "SpectralMultiplier", "PowerLawMultiplier", "SineBasis", "sine_laplacian",
            "LocalConvolution", "as_direction", "fit_adam", "fit_lbfgs"]
@@ -47,6 +47,45 @@ __all__ = ["scale_invariant_loss", "SpectralMultiplier", "PowerLawMultiplier", "
 
 def _dot(X, Y):
     return np.einsum("...ij,...ij->...", X, Y)
+
+
+def _batch(name: str, X, *, n: int | None = None, batched: bool = False) -> np.ndarray:
+    """A finite grid-function array (..., n, n) (``batched``: exactly (batch, n, n))."""
+    X = _grid(name, X)
+    if batched and X.ndim != 3:
+        raise ValueError(f"{name} must have shape (batch, n, n); got {X.shape}")
+    if n is not None and X.shape[-1] != n:
+        raise ValueError(f"{name} must be a grid function on n = {n} (shape (..., {n}, {n})); got {X.shape}")
+    return X
+
+
+def _cotangent(name: str, G, B: np.ndarray, ref: str = "B") -> np.ndarray:
+    G = v.shaped_array(name, G)
+    if G.shape != B.shape:
+        raise ValueError(f"{name} must have the shape of {ref}, {B.shape}; got {G.shape}")
+    return G
+
+
+def _operator(name: str, apply_A) -> Callable[[np.ndarray], np.ndarray]:
+    return v.function(name, apply_A, what="mapping a (batch, n, n) array to one of the same shape")
+
+
+_MODEL_HINT = "a model of theorylab.pde.learned_inverse: SpectralMultiplier, PowerLawMultiplier, SineBasis " \
+              "or LocalConvolution"
+
+
+def _model(model):
+    if not all(callable(getattr(model, a, None)) for a in ("apply", "vjp")) or isinstance(model, type):
+        raise TypeError(f"model must be {_MODEL_HINT} (with apply and vjp); got {type(model).__name__}")
+    return model
+
+
+def _params(model, theta, name: str) -> np.ndarray:
+    th = v.shaped_array(name, theta, ndim=1)
+    p = getattr(model, "n_params", None)
+    if isinstance(p, int) and th.size != p:
+        raise ValueError(f"{name} must have shape ({p},) for this {type(model).__name__}; got {th.shape}")
+    return th
 
 
 def scale_invariant_loss(B, F, apply_A: Callable[[np.ndarray], np.ndarray] = laplacian_2d_apply,
@@ -74,10 +113,15 @@ def scale_invariant_loss(B, F, apply_A: Callable[[np.ndarray], np.ndarray] = lap
     """
     B = v.shaped_array("B", B, ndim=3)
     F = v.shaped_array("F", F, shape=B.shape)
+    apply_A = _operator("apply_A", apply_A)
+    grad = v.flag("grad", grad)
     AF = apply_A(F)
+    if np.shape(AF) != F.shape:
+        raise ValueError(f"apply_A must return an array of the shape of its input {F.shape}; got {np.shape(AF)}")
     s, q = _dot(B, F), _dot(F, AF)
-    if np.any(q <= 0):
-        raise ValueError("f(b)^T A f(b) must be > 0 for every sample (a zero or indefinite prediction)")
+    if not np.all(q > 0):
+        raise ValueError("F: f(b)^T A f(b) must be > 0 for every sample (a zero or indefinite prediction, "
+                         "or an apply_A that is not positive definite)")
     alpha = (s / q)[:, None, None]
     R = B - alpha * AF
     loss = float(np.mean(_dot(R, R)))
@@ -106,7 +150,8 @@ class SpectralMultiplier:
     """
 
     def __init__(self, n: int):
-        self.n = v.positive_int("n", n)
+        self.n = v.count("n", n)
+        v.elements("n * n", self.n**2)
         self.n_params = self.n**2
 
     def init(self) -> np.ndarray:
@@ -115,18 +160,23 @@ class SpectralMultiplier:
 
     def g_hat(self, theta, n: int) -> np.ndarray:
         """The multiplier as an (n, n) array."""
+        n = v.count("n", n)
         if n != self.n:
             raise ValueError(f"this SpectralMultiplier is defined on n = {self.n}; got n = {n}")
         return v.shaped_array("theta", theta, shape=(self.n_params,)).reshape(self.n, self.n)
 
     def apply(self, theta, B) -> np.ndarray:
-        return _dst(self.g_hat(theta, np.shape(B)[-1]) * _dst(B))
+        B = _batch("B", B, n=self.n)
+        return _dst(self.g_hat(theta, self.n) * _dst(B))
 
     def vjp(self, theta, B, G) -> np.ndarray:
-        return self.vjp_sine(theta, _dst(B), _dst(G))
+        B = _batch("B", B, n=self.n, batched=True)
+        return self.vjp_sine(theta, _dst(B), _dst(_cotangent("G", G, B)))
 
     def vjp_sine(self, theta, B_hat, G_hat) -> np.ndarray:
-        return np.sum(B_hat * G_hat, axis=0).ravel()
+        v.shaped_array("theta", theta, shape=(self.n_params,))
+        B_hat = _batch("B_hat", B_hat, n=self.n, batched=True)
+        return np.sum(B_hat * _cotangent("G_hat", G_hat, B_hat, "B_hat"), axis=0).ravel()
 
 
 class PowerLawMultiplier:
@@ -149,16 +199,23 @@ class PowerLawMultiplier:
     def g_hat(self, theta, n: int) -> np.ndarray:
         """The multiplier on the n x n grid."""
         th = v.shaped_array("theta", theta, shape=(2,))
-        return np.exp(th[0] + th[1] * np.log(laplacian_2d_eigenvalues(n)))
+        g = np.exp(th[0] + th[1] * np.log(laplacian_2d_eigenvalues(n)))
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"theta = {th.tolist()} overflows the multiplier exp(theta0 + theta1 log lambda)")
+        return g
 
     def apply(self, theta, B) -> np.ndarray:
-        return _dst(self.g_hat(theta, np.shape(B)[-1]) * _dst(B))
+        B = _batch("B", B)
+        return _dst(self.g_hat(theta, B.shape[-1]) * _dst(B))
 
     def vjp(self, theta, B, G) -> np.ndarray:
-        return self.vjp_sine(theta, _dst(B), _dst(G))
+        B = _batch("B", B, batched=True)
+        return self.vjp_sine(theta, _dst(B), _dst(_cotangent("G", G, B)))
 
     def vjp_sine(self, theta, B_hat, G_hat) -> np.ndarray:
-        n = np.shape(B_hat)[-1]
+        B_hat = _batch("B_hat", B_hat, batched=True)
+        G_hat = _cotangent("G_hat", G_hat, B_hat, "B_hat")
+        n = B_hat.shape[-1]
         dg = np.sum(B_hat * G_hat, axis=0) * self.g_hat(theta, n)
         return np.array([dg.sum(), (dg * np.log(laplacian_2d_eigenvalues(n))).sum()])
 
@@ -194,7 +251,8 @@ class SineBasis:
         return self.model.init()
 
     def apply(self, theta, B_hat) -> np.ndarray:
-        return self.model.g_hat(theta, np.shape(B_hat)[-1]) * B_hat
+        B_hat = _batch("B_hat", B_hat)
+        return self.model.g_hat(theta, B_hat.shape[-1]) * B_hat
 
     def vjp(self, theta, B_hat, G_hat) -> np.ndarray:
         return self.model.vjp_sine(theta, B_hat, G_hat)
@@ -208,7 +266,9 @@ def sine_laplacian(n: int) -> Callable[[np.ndarray], np.ndarray]:
     >>> sine_laplacian(2)(np.ones((1, 2, 2))).shape
     (1, 2, 2)
     """
-    lam = laplacian_2d_eigenvalues(v.positive_int("n", n))
+    n = v.count("n", n)
+    v.elements("n * n", n * n)
+    lam = laplacian_2d_eigenvalues(n)
     return lambda X: lam * X
 
 
@@ -230,7 +290,8 @@ class LocalConvolution:
     """
 
     def __init__(self, radius: int, *, symmetric: bool = False):
-        self.radius = v.positive_int("radius", radius, low=0)
+        self.radius = v.count("radius", radius, low=0)
+        v.elements("(2 radius + 1)^2", (2 * self.radius + 1) ** 2)
         self.width = 2 * self.radius + 1
         self.n_params = self.width**2
         if not isinstance(symmetric, (bool, np.bool_)):
@@ -241,6 +302,9 @@ class LocalConvolution:
         # point-symmetric stencil w_ab = w_-a-b: the operator is then symmetric, like A^-1
         return 0.5 * (w + w[::-1, ::-1]) if self.symmetric else w
 
+    def _stencil(self, theta) -> np.ndarray:
+        return self._sym(v.shaped_array("theta", theta, shape=(self.n_params,)).reshape(self.width, self.width))
+
     def init(self) -> np.ndarray:
         """The identity map (a centred delta)."""
         w = np.zeros(self.n_params)
@@ -249,7 +313,7 @@ class LocalConvolution:
 
     def _spectra(self, B):
         """rfft2 of the zero-padded inputs on an (n + 2 rho)^2 grid (no wrap-around for the lags)."""
-        B = np.asarray(B, dtype=np.float64)
+        B = _batch("B", B)
         r, n = self.radius, B.shape[-1]
         L = n + 2 * r
         P = np.pad(B, [(0, 0)] * (B.ndim - 2) + [(r, r), (r, r)])
@@ -257,15 +321,17 @@ class LocalConvolution:
 
     def apply(self, theta, B) -> np.ndarray:
         # out_ij = sum_ab w_ab P_{i+a, j+b}: a circular cross-correlation, by FFT
-        w = self._sym(v.shaped_array("theta", theta, shape=(self.n_params,)).reshape(self.width, self.width))
+        w = self._stencil(theta)
         FP, n, L = self._spectra(B)
         Fw = scipy.fft.rfft2(w, s=(L, L))
         return scipy.fft.irfft2(np.conj(Fw) * FP, s=(L, L))[..., :n, :n]
 
     def vjp(self, theta, B, G) -> np.ndarray:
         # grad_ab = sum_batch sum_ij G_ij P_{i+a, j+b}; the batch sum is taken in Fourier space
+        self._stencil(theta)
+        B = _batch("B", B)
         FP, n, L = self._spectra(B)
-        FG = scipy.fft.rfft2(np.asarray(G, dtype=np.float64), s=(L, L))
+        FG = scipy.fft.rfft2(_cotangent("G", G, B), s=(L, L))
         S = np.sum(np.conj(FG) * FP, axis=tuple(range(FP.ndim - 2)))
         return self._sym(scipy.fft.irfft2(S, s=(L, L))[: self.width, : self.width]).ravel()
 
@@ -279,8 +345,10 @@ def as_direction(model, theta, n: int) -> Callable[[np.ndarray], np.ndarray]:
     >>> f(np.arange(9.0)).shape
     (9,)
     """
-    n = v.positive_int("n", n)
-    theta = np.array(theta, dtype=np.float64)
+    model = _model(model)
+    n = v.count("n", n)
+    v.elements("n * n", n * n)
+    theta = _params(model, theta, "theta").copy()
     return lambda r: model.apply(theta, np.reshape(r, (1, n, n)))[0].ravel()
 
 
@@ -316,17 +384,31 @@ def fit_adam(model, theta0, B, *, n_steps: int, lr: float, batch_size: int, rng:
     >>> bool(L[-1] < 0.01 * L[0])
     True
     """
+    model = _model(model)
     B = v.min_length("B", v.shaped_array("B", B, ndim=3), 1)
-    theta = v.shaped_array("theta0", theta0, ndim=1).copy()
-    n_steps = v.positive_int("n_steps", n_steps)
+    theta = _params(model, theta0, "theta0").copy()
+    n_steps = v.count("n_steps", n_steps)
+    v.elements("n_steps", n_steps)
     lr = v.positive_real("lr", lr)
-    bs = v.positive_int("batch_size", batch_size)
+    bs = v.count("batch_size", batch_size)
     rng = v.generator("rng", rng)
+    apply_A = _operator("apply_A", apply_A)
+    beta1 = v.real("beta1", beta1, low=0.0, high=1.0, high_open=True)
+    beta2 = v.real("beta2", beta2, low=0.0, high=1.0, high_open=True)
+    eps = v.positive("eps", eps)
     m, s = np.zeros_like(theta), np.zeros_like(theta)
     losses = np.empty(n_steps)
     for k in range(n_steps):
         idx = rng.choice(B.shape[0], size=min(bs, B.shape[0]), replace=False)
-        losses[k], g = _loss_grad(model, theta, B[idx], apply_A)
+        try:
+            losses[k], g = _loss_grad(model, theta, B[idx], apply_A)
+        except ValueError as exc:
+            if k == 0:   # the inputs themselves are wrong; later steps fail only when the iteration diverges
+                raise
+            raise ValueError(f"the Adam iteration diverged at step {k} (lr = {lr:g} too large?): {exc}") from None
+        if not (np.isfinite(losses[k]) and np.all(np.isfinite(g))):
+            raise ValueError(f"the Adam iteration diverged at step {k}: non-finite loss or gradient "
+                             f"(lr = {lr:g} too large?)")
         m = beta1 * m + (1 - beta1) * g
         s = beta2 * s + (1 - beta2) * g**2
         theta = theta - lr * (m / (1 - beta1 ** (k + 1))) / (np.sqrt(s / (1 - beta2 ** (k + 1))) + eps)
@@ -348,9 +430,11 @@ def fit_lbfgs(model, theta0, B, *, max_iter: int = 500,
     >>> bool(np.allclose(th, [0.0, -1.0], atol=1e-4))
     True
     """
+    model = _model(model)
     B = v.min_length("B", v.shaped_array("B", B, ndim=3), 1)
-    theta0 = v.shaped_array("theta0", theta0, ndim=1)
-    max_iter = v.positive_int("max_iter", max_iter)
+    theta0 = _params(model, theta0, "theta0")
+    max_iter = v.count("max_iter", max_iter)
+    apply_A = _operator("apply_A", apply_A)
     res = scipy.optimize.minimize(lambda th: _loss_grad(model, th, B, apply_A), theta0, jac=True,
                                   method="L-BFGS-B", options={"maxiter": max_iter, "gtol": 1e-12,
                                                               "ftol": 1e-15})

@@ -97,5 +97,7 @@ def truncation_error(sigma, n_modes) -> np.ndarray:
     if not np.issubdtype(n.dtype, np.integer) or np.any(n < 0) or np.any(n > s.size):
         raise ValueError(f"n_modes must be integers in [0, {s.size}]")
     s2 = np.sort(s)[::-1] ** 2
+    if s2.sum() == 0:
+        raise ValueError("sigma must not be all zero")
     tail = np.concatenate([np.cumsum(s2[::-1])[::-1], [0.0]])   # tail[n] = sum_{k>=n} s2[k]
     return np.sqrt(np.maximum(tail[n], 0.0) / s2.sum())

@@ -41,7 +41,8 @@ def laplacian_1d(n: int, h: float = 1.0) -> sp.csr_matrix:
            [-1.,  2., -1.],
            [ 0., -1.,  2.]])
     """
-    n = v.positive_int("n", n)
+    n = v.count("n", n)
+    v.elements("n", 3 * n)
     h = v.positive_real("h", h)
     e = np.ones(n)
     return sp.diags([-e[:-1], 2 * e, -e[:-1]], [-1, 0, 1], format="csr") / h**2
@@ -60,6 +61,8 @@ def laplacian_2d(n: int) -> sp.csr_matrix:
            [-1.,  0.,  4., -1.],
            [ 0., -1., -1.,  4.]])
     """
+    n = v.count("n", n)
+    v.elements("n * n", 5 * n * n)
     T = laplacian_1d(n)
     eye = sp.identity(T.shape[0], format="csr")
     return (sp.kron(eye, T) + sp.kron(T, eye)).tocsr()
@@ -75,7 +78,8 @@ def laplacian_2d_eigenvalues(n: int) -> np.ndarray:
     >>> bool(np.isclose(lam[1, 1], 4.0))
     True
     """
-    n = v.positive_int("n", n)
+    n = v.count("n", n)
+    v.elements("n * n", n * n)
     mu = 2 - 2 * np.cos(np.arange(1, n + 1) * np.pi / (n + 1))
     return mu[:, None] + mu[None, :]
 

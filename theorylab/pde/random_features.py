@@ -58,7 +58,8 @@ def sample_periodic_tanh_params(n_features: int, *, rng: np.random.Generator, sp
     >>> sorted(p), p["a"].shape
     (['a', 'b', 'd', 'w'], (3,))
     """
-    k = v.positive_int("n_features", n_features)
+    k = v.count("n_features", n_features)
+    v.elements("n_features", 4 * k)
     rng = v.generator("rng", rng)
     sx = v.positive_real("space_scale", space_scale)
     st = v.positive_real("time_scale", time_scale) * v.positive_real("c_scale", c_scale)
@@ -98,8 +99,12 @@ def periodic_tanh_features(x, t, params, *, derivatives: bool = True):
     """
     x = v.shaped_array("x", x, ndim=1)
     t = v.shaped_array("t", t, ndim=1)
-    x, t = np.broadcast_arrays(x, t)
+    try:
+        x, t = np.broadcast_arrays(x, t)
+    except ValueError:
+        raise ValueError(f"x and t must have broadcastable shapes; got {x.shape} and {t.shape}") from None
     p = _check_params(params)
+    derivatives = v.flag("derivatives", derivatives)
     cx, sx = np.cos(x), np.sin(x)
     phi = np.multiply.outer(cx, p["a"])
     phi += np.multiply.outer(sx, p["b"])
@@ -133,6 +138,10 @@ def pinn_features(x_res, t_res, x_ic, params) -> tuple[np.ndarray, np.ndarray, n
     >>> [b.shape for b in pinn_features([0.1, 0.2], [0.5, 0.5], [0.0], p)]
     [(2, 5), (2, 5), (1, 5)]
     """
+    x_res = v.shaped_array("x_res", x_res, ndim=1)
+    t_res = v.shaped_array("t_res", t_res, ndim=1)
+    if x_res.size != t_res.size and 1 not in (x_res.size, t_res.size):
+        raise ValueError(f"x_res and t_res must have broadcastable shapes; got {x_res.shape} and {t_res.shape}")
     _, px, pt = periodic_tanh_features(x_res, t_res, params)
     x_ic = v.min_length("x_ic", v.shaped_array("x_ic", x_ic, ndim=1), 1)
     phi0, _, _ = periodic_tanh_features(x_ic, np.zeros_like(x_ic), params)
@@ -171,7 +180,13 @@ def advection_pinn_system(c: float, x_res, t_res, x_ic, u0_ic, params, *, ic_wei
     lam = v.positive_real("ic_weight", ic_weight)
     x_ic = v.min_length("x_ic", v.shaped_array("x_ic", x_ic, ndim=1), 1)
     u0_ic = v.shaped_array("u0_ic", u0_ic, shape=(x_ic.size,))
-    px, pt, phi0 = pinn_features(x_res, t_res, x_ic, params) if features is None else features
+    if features is None:
+        px, pt, phi0 = pinn_features(x_res, t_res, x_ic, params)
+    else:
+        if not isinstance(features, tuple) or len(features) != 3:
+            raise TypeError("features must be the tuple (phi_x, phi_t, phi_0) returned by pinn_features; "
+                            f"got {type(features).__name__}")
+        px, pt, phi0 = (v.shaped_array(f"features[{i}]", f, ndim=2) for i, f in enumerate(features))
     if phi0.shape[0] != x_ic.size or px.shape != pt.shape:
         raise ValueError("features do not match x_ic / the collocation points")
     n_r, n_0 = px.shape[0], x_ic.size
@@ -203,5 +218,6 @@ def fit_least_squares(A, y, *, return_singular_values: bool = False):
     """
     A = v.min_length("A", v.shaped_array("A", A, ndim=2), 1)
     y = v.shaped_array("y", y, shape=(A.shape[0],))
+    return_singular_values = v.flag("return_singular_values", return_singular_values)
     beta, _, _, sig = scipy.linalg.lstsq(A, y, lapack_driver="gelsd")
     return (beta, sig) if return_singular_values else beta

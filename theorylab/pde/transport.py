@@ -50,7 +50,8 @@ def periodic_grid(n_points: int) -> np.ndarray:
     >>> periodic_grid(4) / np.pi
     array([0. , 0.5, 1. , 1.5])
     """
-    n = v.positive_int("n_points", n_points, low=2)
+    n = v.count("n_points", n_points, low=2)
+    v.elements("n_points", n)
     return 2 * np.pi * np.arange(n) / n
 
 
@@ -206,13 +207,18 @@ def advection_singular_values_exact(kappa: float, n_x: int, n_t: int, n_values: 
     True
     """
     kap = v.positive_real("kappa", kappa)
-    n_x = v.positive_int("n_x", n_x)
-    n_t = v.positive_int("n_t", n_t)
-    n_values = v.positive_int("n_values", n_values)
+    n_x = v.count("n_x", n_x)
+    n_t = v.count("n_t", n_t)
+    n_values = v.count("n_values", n_values)
+    v.elements("n_values", n_values)
     n_k = n_values // 2 + 1
     a = special.ive(np.arange(n_k), kap)
     vals = np.concatenate([a[:1], np.repeat(a[1:], 2)])[:n_values]
     return np.sqrt(n_x * n_t) * vals
+
+
+MAX_STEPS = 10**6
+"""Largest number of RK4 steps ``ceil(t_final / dt)`` the Burgers solvers take."""
 
 
 def _rk4(rhs, y, t_final, dt):
@@ -224,12 +230,19 @@ def _rk4(rhs, y, t_final, dt):
         k3 = rhs(y + 0.5 * h * k2)
         k4 = rhs(y + h * k3)
         y = y + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
+        if not np.all(np.isfinite(y)):
+            raise ValueError(f"the RK4 iteration is unstable (non-finite state): dt = {dt:g} is too large for "
+                             f"nu and the grid (stability needs about dt < 2.8 / (nu (N/2)^2))")
     return y
 
 
 def _check_burgers(u0, t_final, nu, dt):
     u0 = v.min_length("u0", v.shaped_array("u0", u0, ndim=1), 4)
-    return u0, v.nonneg_real("t_final", t_final), v.positive_real("nu", nu), v.positive_real("dt", dt)
+    t_final, nu, dt = v.nonneg_real("t_final", t_final), v.positive_real("nu", nu), v.positive_real("dt", dt)
+    if t_final / dt > MAX_STEPS:
+        raise ValueError(f"t_final / dt = {t_final / dt:.3g} RK4 steps is too many (limit {MAX_STEPS:g}); "
+                         f"increase dt or reduce t_final")
+    return u0, t_final, nu, dt
 
 
 def burgers_pseudospectral(u0, t_final: float, nu: float, *, dt: float) -> np.ndarray:
@@ -303,7 +316,8 @@ def burgers_characteristics(u0, t_final: float, nu: float, *, dt: float) -> tupl
         xi, U = y[:n], y[n:]
         J = 1.0 + D(xi)
         if np.any(J <= 0):
-            raise ValueError("characteristics crossed (X_x0 <= 0): t_final is past the breaking time")
+            raise ValueError("characteristics crossed (X_x0 <= 0): t_final is past the breaking time, "
+                             "or dt is too large for nu and the grid (an unstable step)")
         ux = D(U) / J
         return np.concatenate([U, nu * D(ux) / J])
 
@@ -339,7 +353,9 @@ def burgers_cole_hopf(x, t: float, nu: float, *, amplitude: float, mean: float =
     nu = v.positive_real("nu", nu)
     A = v.finite_real("amplitude", amplitude)
     m = v.finite_real("mean", mean)
-    kk = np.arange(1, v.positive_int("n_modes", n_modes) + 1)
+    n_modes = v.count("n_modes", n_modes)
+    v.elements("x.size * n_modes", x.size * n_modes)
+    kk = np.arange(1, n_modes + 1)
     a = A / (2 * nu)
     if t == 0:
         return m + A * np.sin(x)

@@ -14,12 +14,21 @@ Sub-modules
                TD-regularised maximum-likelihood form
 ``control``    deterministic linear systems: vectorised rollouts, discounted values,
                empirical Lipschitz constants and the Lipschitz bound on the value
+``preferences`` segments, partial-return and regret Bradley-Terry models and their
+               maximum-likelihood fits (Danskin gradients), contrastive preference learning,
+               HERON comparison trees, mean scaled return
+``gridworlds`` the delivery (Knox et al.) and tomato-watering (Laidlaw et al.) boards
+``occupancy``  chi^2- and KL-regularised optimisation over the occupancy polytope (QP /
+               convex programmes solved exactly), divergences, the correlated-proxy bound
+``critics``    one critic per reward vs one critic on the sum: normalised advantages and a
+               vectorised one-step actor-critic (SLIM's mechanism)
 
 Every sampler takes ``rng: numpy.random.Generator``; the only Python loops are over time
 steps (or planning iterations), never over episodes or seeds.
 """
 
-from . import agents, control, imitation, mdp
+from . import agents, control, critics, gridworlds, imitation, mdp, occupancy, preferences
 from .mdp import DiscountedMDP, FiniteHorizonMDP
 
-__all__ = ["agents", "control", "imitation", "mdp", "DiscountedMDP", "FiniteHorizonMDP"]
+__all__ = ["agents", "control", "critics", "gridworlds", "imitation", "mdp", "occupancy", "preferences",
+           "DiscountedMDP", "FiniteHorizonMDP"]

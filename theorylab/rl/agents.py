@@ -60,6 +60,7 @@ class QLearningRun:
     def episodes_to_reach(self, target: float) -> np.ndarray:
         """Per seed, the first episode index (1-based) whose greedy return is ``>= target``;
         ``E + 1`` (censored) if never."""
+        target = V_.real("target", target)
         ok = self.greedy_return >= target
         E = ok.shape[1]
         first = np.where(ok.any(axis=1), ok.argmax(axis=1) + 1, E + 1)
@@ -130,14 +131,17 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     """
     if not isinstance(mdp, DiscountedMDP) or mdp.batch_shape:
         raise TypeError("mdp must be a single (unbatched) DiscountedMDP")
-    R = V_.integer_in("n_seeds", n_seeds, low=1)
-    E = V_.integer_in("n_episodes", n_episodes, low=1)
+    R = V_.count("n_seeds", n_seeds)
+    E = V_.count("n_episodes", n_episodes)
+    V_.elements("n_seeds * n_states * n_actions", R * mdp.S * mdp.A)
+    V_.elements("n_seeds * n_episodes", R * E)
     V_.generator("rng", rng)
     alpha = V_.real_in("alpha", alpha, 0.0, 1.0, lo_open=True)
     epsilon = V_.real_in("epsilon", epsilon, 0.0, 1.0)
-    Tmax = V_.integer_in("max_episode_steps", max_episode_steps, low=1)
-    n_rep = V_.integer_in("replay_ratio", replay_ratio, low=0)
-    n_plan = V_.integer_in("planning_steps", planning_steps, low=0)
+    Tmax = V_.count("max_episode_steps", max_episode_steps)
+    n_rep = V_.count("replay_ratio", replay_ratio, low=0)
+    n_plan = V_.count("planning_steps", planning_steps, low=0)
+    record_actions = V_.flag("record_actions", record_actions)
     tie_tol = V_.nonneg_real("tie_tol", tie_tol)
     S, A, g = mdp.S, mdp.A, mdp.gamma
     if n_plan and model not in ("tabular", "factored"):
@@ -145,7 +149,10 @@ def q_learning(mdp: DiscountedMDP, *, n_seeds: int, n_episodes: int, rng: np.ran
     if model == "factored":
         if not isinstance(factored, FactoredMDP) or factored.mdp.S != S or factored.mdp.A != A:
             raise ValueError("model='factored' needs factored=FactoredMDP describing this MDP's factors")
-    budget = (E * Tmax) if max_steps is None else V_.integer_in("max_steps", max_steps, low=1)
+    budget = (E * Tmax) if max_steps is None else V_.count("max_steps", max_steps)
+    V_.elements("n_seeds * max_steps (the step budget)", R * budget)
+    V_.elements("n_seeds * max_steps * (1 + replay_ratio + planning_steps) (the updates)",
+                R * budget * (1 + n_rep + n_plan), limit=10**10)
     if Q0 is None:
         Q = np.zeros((R, S, A))
     else:
@@ -335,12 +342,27 @@ def policy_gradient(mdp: DiscountedMDP, theta, *, weighting: str = "discounted")
     pi = softmax_policy(theta)
     if pi.shape[-2:] != (mdp.S, mdp.A):
         raise ValueError(f"theta must have shape (..., {mdp.S}, {mdp.A}); got {pi.shape}")
+    try:
+        np.broadcast_shapes(pi.shape[:-2], mdp.batch_shape)
+    except ValueError:
+        raise ValueError(f"theta's batch shape {pi.shape[:-2]} does not broadcast with the MDP's "
+                         f"{mdp.batch_shape}") from None
     V, Q = policy_evaluation(mdp, pi)
     adv = Q - V[..., None]
     if weighting == "discounted":
         w = occupancy(mdp, pi).sum(axis=-1) / (1.0 - mdp.gamma)
     else:
-        w = _visits_undiscounted(mdp, pi)
+        if not mdp.terminal.any():
+            raise ValueError("weighting='undiscounted' needs every policy to reach a terminal state of mdp; "
+                             "this mdp has no terminal state (the expected number of visits is infinite)")
+        try:
+            w = _visits_undiscounted(mdp, pi)
+        except np.linalg.LinAlgError:
+            raise ValueError("weighting='undiscounted' needs every policy to reach a terminal state of mdp "
+                             "(the expected number of visits is infinite)") from None
+        if not np.all(np.isfinite(w)):
+            raise ValueError("weighting='undiscounted' needs every policy to reach a terminal state of mdp "
+                             "(the expected number of visits is infinite)")
     return w[..., None] * pi * adv
 
 
@@ -363,13 +385,21 @@ def softmax_policy_gradient(mdp: DiscountedMDP, *, steps: int, lr: float, theta0
     >>> bool(J[-1] > J[0])
     True
     """
-    steps = V_.integer_in("steps", steps, low=0)
+    steps = V_.count("steps", steps, low=0)
     lr = V_.real_in("lr", lr, 0.0, np.inf, lo_open=True)
     if not isinstance(mdp, DiscountedMDP):
         raise TypeError("mdp must be a DiscountedMDP")
+    V_.choice("weighting", weighting, ("discounted", "undiscounted"))
     shape = mdp.batch_shape + (mdp.S, mdp.A)
-    theta = np.zeros(shape) if theta0 is None else np.broadcast_to(
-        V_.real_array("theta0", theta0), shape).copy()
+    V_.elements("steps * batch * S * A (solver work)", steps * int(np.prod(shape)), limit=10**9)
+    if theta0 is None:
+        theta = np.zeros(shape)
+    else:
+        th0 = V_.real_array("theta0", theta0)
+        try:
+            theta = np.broadcast_to(th0, shape).copy()
+        except ValueError:
+            raise ValueError(f"theta0 must broadcast to {shape} (batch..., S, A); got {th0.shape}") from None
     Js = []
     for _ in range(steps):
         Js.append(np.sum(mdp.mu0 * policy_evaluation(mdp, softmax_policy(theta))[0], axis=-1))

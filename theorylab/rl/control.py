@@ -95,7 +95,8 @@ def linear_rollout(A, B, policy: Callable, s0, horizon: int) -> tuple[np.ndarray
     s = V_.real_array("s0", s0, ndim=2)
     if s.shape[1] != A.shape[0]:
         raise ValueError(f"s0 must have shape (n, {A.shape[0]}); got {s.shape}")
-    T = V_.integer_in("horizon", horizon, low=0)
+    T = V_.count("horizon", horizon, low=0)
+    V_.elements("(horizon + 1) * s0.size", (T + 1) * s.size)
     if not callable(policy):
         raise TypeError("policy must be a callable mapping states (n, d) to controls (n, m)")
     states = np.empty((T + 1,) + s.shape)
@@ -103,6 +104,8 @@ def linear_rollout(A, B, policy: Callable, s0, horizon: int) -> tuple[np.ndarray
     states[0] = s
     for t in range(T):
         u = np.asarray(policy(states[t]), dtype=float)
+        if not np.all(np.isfinite(u)):
+            raise ValueError(f"policy returned non-finite controls at step {t}")
         if u.shape != (s.shape[0], B.shape[1]):
             raise ValueError(f"policy must return controls of shape {(s.shape[0], B.shape[1])}; got {u.shape}")
         controls[t] = u
@@ -127,6 +130,7 @@ def discounted_value(A, B, policy: Callable, reward: Callable, s0, *, gamma: flo
     True
     """
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0, hi_open=True)
+    reward = V_.function("reward", reward, what="mapping (states (n, d), controls (n, m)) to rewards (n,)")
     S, U = linear_rollout(A, B, policy, s0, horizon)
     T = U.shape[0]
     disc = gamma ** np.arange(T)
@@ -146,20 +150,29 @@ def scalar_linear_value(s, *, a: float, b: float, k: float, c_u: float, gamma: f
         V_.real_in(nm, v, -np.inf, np.inf)
     c_u = V_.nonneg_real("c_u", c_u)
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0, hi_open=True)
+    s = V_.array("s", s)
     rho = abs(a - b * k)
     if gamma * rho >= 1:
         raise ValueError(f"need gamma |a - b k| < 1 for a finite value; got {gamma * rho}")
-    return -np.abs(np.asarray(s, dtype=float)) * (1.0 + c_u * abs(k)) / (1.0 - gamma * rho)
+    return -np.abs(s) * (1.0 + c_u * abs(k)) / (1.0 - gamma * rho)
 
 
 def scalar_value_lipschitz(*, a, b, k, c_u, gamma) -> np.ndarray:
     """Exact Lipschitz constant of :func:`scalar_linear_value`: ``(1 + c_u |k|) / (1 - gamma |a - b k|)``
     (vectorised over array arguments; ``inf`` where ``gamma |a - b k| >= 1``)."""
-    a, b, k, c_u, gamma = (np.asarray(x, dtype=float) for x in (a, b, k, c_u, gamma))
+    a, b, k = (V_.array(nm, x) for nm, x in (("a", a), ("b", b), ("k", k)))
+    c_u = V_.array("c_u", c_u, low=0.0)
+    gamma = V_.array("gamma", gamma, low=0.0, high=1.0, high_open=True)
     rho = np.abs(a - b * k)
     den = 1.0 - gamma * rho
     with np.errstate(divide="ignore"):
         return np.where(den > 0, (1.0 + c_u * np.abs(k)) / np.where(den > 0, den, 1.0), np.inf)
+
+
+def _lipschitz_args(L_r, L_f, L_mu, gamma):
+    """Lipschitz constants: finite reals (or arrays) >= 0; gamma in [0, 1)."""
+    out = tuple(V_.array(nm, x, low=0.0) for nm, x in (("L_r", L_r), ("L_f", L_f), ("L_mu", L_mu)))
+    return out + (V_.array("gamma", gamma, low=0.0, high=1.0, high_open=True),)
 
 
 def value_lipschitz_bound(L_r, L_f, L_mu, gamma) -> np.ndarray:
@@ -172,9 +185,7 @@ def value_lipschitz_bound(L_r, L_f, L_mu, gamma) -> np.ndarray:
     >>> float(control.value_lipschitz_bound(1.0, 0.5, 0.0, 0.5))
     1.3333333333333333
     """
-    L_r, L_f, L_mu, gamma = (np.asarray(x, dtype=float) for x in (L_r, L_f, L_mu, gamma))
-    if np.any(L_r < 0) or np.any(L_f < 0) or np.any(L_mu < 0) or np.any((gamma < 0) | (gamma >= 1)):
-        raise ValueError("Lipschitz constants must be >= 0 and gamma in [0, 1)")
+    L_r, L_f, L_mu, gamma = _lipschitz_args(L_r, L_f, L_mu, gamma)
     c = gamma * L_f * (1.0 + L_mu)
     with np.errstate(divide="ignore"):
         return np.where(c < 1, L_r * (1.0 + L_mu) / np.where(c < 1, 1.0 - c, 1.0), np.inf)
@@ -183,7 +194,7 @@ def value_lipschitz_bound(L_r, L_f, L_mu, gamma) -> np.ndarray:
 def q_lipschitz_bound(L_r, L_f, L_mu, gamma) -> np.ndarray:
     r"""``L_r / (1 - gamma L_f (1 + L_mu))``, the Lipschitz bound on ``Q^mu`` in ``(s, a)``:
     ``|dQ| <= L_r |dz_0| + gamma Lip(V) L_f |dz_0|`` with ``z = (s, a)``. Vectorised."""
-    L_r, L_f, L_mu, gamma = (np.asarray(x, dtype=float) for x in (L_r, L_f, L_mu, gamma))
+    L_r, L_f, L_mu, gamma = _lipschitz_args(L_r, L_f, L_mu, gamma)
     c = gamma * L_f * (1.0 + L_mu)
     with np.errstate(divide="ignore"):
         return np.where(c < 1, L_r / np.where(c < 1, 1.0 - c, 1.0), np.inf)
@@ -208,7 +219,8 @@ def empirical_lipschitz(f: Callable, x1, x2) -> float:
     dist = np.abs(x1 - x2).sum(axis=1)
     ok = dist > 0
     if not ok.any():
-        raise ValueError("all pairs coincide")
+        raise ValueError("all pairs coincide (x1 == x2)")
+    f = V_.function("f", f, what="mapping points (n, d) to values (n,)")
     df = np.abs(np.asarray(f(x1[ok]), dtype=float) - np.asarray(f(x2[ok]), dtype=float))
     return float(np.max(df / dist[ok]))
 

@@ -152,12 +152,15 @@ def dagger(mdp: FiniteHorizonMDP, expert_pi, *, n_rounds: int, n_per_round: int,
     if not isinstance(mdp, FiniteHorizonMDP) or mdp.batch_shape:
         raise TypeError("mdp must be a single FiniteHorizonMDP")
     expert_pi = _check_policy("expert_pi", expert_pi, mdp, allow_batch=False)
-    n_rounds = V_.integer_in("n_rounds", n_rounds, low=1)
-    n = V_.integer_in("n_per_round", n_per_round, low=1)
-    R = V_.integer_in("n_seeds", n_seeds, low=1)
+    n_rounds = V_.count("n_rounds", n_rounds)
+    n = V_.count("n_per_round", n_per_round)
+    R = V_.count("n_seeds", n_seeds)
     V_.generator("rng", rng)
     kappa = V_.nonneg_real("kappa", kappa)
     H, S, A = mdp.H, mdp.S, mdp.A
+    V_.elements("n_seeds * H * S * A", R * H * S * A)
+    V_.elements("n_seeds * n_per_round * (H + 1)", R * n * (H + 1))
+    V_.elements("n_rounds * n_seeds * n_per_round * H (solver work)", n_rounds * R * n * H, limit=10**10)
     counts = np.zeros((R, H, S, A))
     pol = np.broadcast_to(expert_pi, (R, H, S, A))
     ecdf = np.cumsum(expert_pi, axis=-1)
@@ -197,7 +200,9 @@ def compounding_chain(eps: float, horizon: int, *, recoverable: bool):
     True
     """
     eps = V_.real_in("eps", eps, 0.0, 1.0)
-    H = V_.integer_in("horizon", horizon, low=1)
+    H = V_.count("horizon", horizon)
+    V_.elements("8 * horizon", 8 * H)
+    recoverable = V_.flag("recoverable", recoverable)
     P = np.zeros((2, 2, 2))
     r = np.zeros((2, 2))
     P[0, 0, 0] = 1.0
@@ -217,6 +222,17 @@ def compounding_chain(eps: float, horizon: int, *, recoverable: bool):
     return m, expert, learner
 
 
+def _chain_args(eps, horizon):
+    """``eps`` in [0, 1] and ``horizon`` >= 1 (reals or arrays, broadcast), as float arrays."""
+    eps = V_.array("eps", eps, low=0.0, high=1.0)
+    H = V_.array("horizon", horizon, low=1.0)
+    try:
+        np.broadcast_shapes(eps.shape, H.shape)
+    except ValueError:
+        raise ValueError(f"eps and horizon must broadcast; got shapes {eps.shape} and {H.shape}") from None
+    return eps, H
+
+
 def bc_chain_loss(eps, horizon):
     r"""Closed form of the irrecoverable chain's loss ``J(pi_E) - J(pi)``:
 
@@ -231,10 +247,7 @@ def bc_chain_loss(eps, horizon):
     >>> round(float(imitation.bc_chain_loss(0.5, 2)), 6)      # (1 - 1/2) + (1 - 1/4)
     1.25
     """
-    eps = np.asarray(eps, dtype=float)
-    H = np.asarray(horizon, dtype=float)
-    if np.any((eps < 0) | (eps > 1)) or np.any(H < 1):
-        raise ValueError("eps must lie in [0, 1] and horizon be >= 1")
+    eps, H = _chain_args(eps, horizon)
     with np.errstate(invalid="ignore", divide="ignore"):
         # H - (1-eps)(1-(1-eps)^H)/eps, written with expm1/log1p for small eps
         q = -np.expm1(H * np.log1p(-np.minimum(eps, 1 - 1e-300)))  # 1 - (1-eps)^H
@@ -256,10 +269,7 @@ def dagger_chain_loss(eps, horizon):
     >>> round(float(imitation.dagger_chain_loss(0.1, 3)), 6)   # 0.1 + 2 * 0.1 * 1.9
     0.48
     """
-    eps = np.asarray(eps, dtype=float)
-    H = np.asarray(horizon, dtype=float)
-    if np.any((eps < 0) | (eps > 1)) or np.any(H < 1):
-        raise ValueError("eps must lie in [0, 1] and horizon be >= 1")
+    eps, H = _chain_args(eps, horizon)
     return eps + (H - 1.0) * eps * (2.0 - eps)
 
 
@@ -285,11 +295,11 @@ class Transitions:
         w = V_.real_array("w", self.w, ndim=1)
         n = w.size
         for nm in ("s", "a", "s_next"):
-            x = np.asarray(getattr(self, nm))
-            if x.shape != (n,) or not np.issubdtype(x.dtype, np.integer):
+            x = V_.int_array(nm, getattr(self, nm), low=0)
+            if x.shape != (n,):
                 raise ValueError(f"{nm} must be an integer array of shape ({n},); got {x.dtype} {x.shape}")
             object.__setattr__(self, nm, x.astype(np.int64))
-        d = np.asarray(self.done, dtype=bool)
+        d = V_.bool_array("done", self.done)
         if d.shape != (n,):
             raise ValueError(f"done must be a boolean array of shape ({n},); got {d.shape}")
         if np.any(w < 0) or not np.isclose(w.sum(), 1.0):
@@ -334,7 +344,14 @@ def trajectory_transitions(traj: Trajectories, *, gamma: float, terminal=None) -
     T = traj.T
     w = np.broadcast_to(gamma ** np.arange(T), ac.shape).ravel()
     s2 = st[:, 1:].ravel()
-    done = np.zeros(s2.shape, dtype=bool) if terminal is None else np.asarray(terminal, dtype=bool)[s2]
+    if terminal is None:
+        done = np.zeros(s2.shape, dtype=bool)
+    else:
+        term = V_.bool_array("terminal", terminal, ndim=1)
+        if s2.size and term.size <= s2.max():
+            raise ValueError(f"terminal must be a boolean array of shape (S,) covering every state of traj; "
+                             f"got shape {term.shape}, largest state {s2.max()}")
+        done = term[s2]
     return Transitions(st[:, :T].ravel(), ac.ravel(), s2, w / w.sum(), done)
 
 
@@ -342,7 +359,10 @@ def soft_value(Q, temperature: float = 1.0) -> np.ndarray:
     """``V_Q(s) = tau log sum_a exp(Q(s, a) / tau)`` along the last axis."""
     Q = V_.real_array("Q", Q, min_ndim=1)
     tau = V_.real_in("temperature", temperature, 0.0, np.inf, lo_open=True)
-    return tau * logsumexp(Q / tau, axis=-1)
+    out = tau * logsumexp(Q / tau, axis=-1)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"temperature = {tau:g} is too small for the scale of Q (the log-sum-exp overflows)")
+    return out
 
 
 def _check_Q_data(Q, data, gamma, alpha):
@@ -350,7 +370,7 @@ def _check_Q_data(Q, data, gamma, alpha):
     if not isinstance(data, Transitions):
         raise TypeError(f"data must be a Transitions; got {type(data).__name__}")
     S = Q.shape[0]
-    if max(data.s.max(), data.s_next.max()) >= S or data.a.max() >= Q.shape[1]:
+    if data.s.size and (max(data.s.max(), data.s_next.max()) >= S or data.a.max() >= Q.shape[1]):
         raise ValueError("data refers to states/actions outside Q's table")
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0)
     alpha = V_.real_in("alpha", alpha, 0.0, np.inf, lo_open=True) if alpha != np.inf else np.inf
@@ -422,6 +442,7 @@ def td_regularized_mle(Q, data: Transitions, *, gamma: float, alpha: float, retu
     -0.693147
     """
     Q, gamma, alpha = _check_Q_data(Q, data, gamma, alpha)
+    return_grad = V_.flag("return_grad", return_grad)
     S, A = Q.shape
     lse = logsumexp(Q, axis=-1)
     pi = np.exp(Q - lse[:, None])
@@ -464,9 +485,23 @@ def iq_fit(data: Transitions, n_states: int, n_actions: int, *, gamma: float, al
     """
     from scipy.optimize import minimize
 
-    S = V_.integer_in("n_states", n_states, low=1)
-    A = V_.integer_in("n_actions", n_actions, low=1)
-    x0 = np.zeros(S * A) if Q0 is None else V_.real_array("Q0", Q0).reshape(S * A).copy()
+    S = V_.count("n_states", n_states)
+    A = V_.count("n_actions", n_actions)
+    V_.elements("n_states * n_actions", S * A)
+    if not isinstance(data, Transitions):
+        raise TypeError(f"data must be a Transitions; got {type(data).__name__}")
+    if data.s.size and (max(data.s.max(), data.s_next.max()) >= S or data.a.max() >= A):
+        raise ValueError(f"data refers to states/actions outside n_states = {S} / n_actions = {A}")
+    V_.real_in("gamma", gamma, 0.0, 1.0)
+    tol = V_.real_in("tol", tol, 0.0, 1.0, lo_open=True, hi_open=True)
+    max_iter = V_.count("max_iter", max_iter)
+    if Q0 is None:
+        x0 = np.zeros(S * A)
+    else:
+        Q0 = V_.real_array("Q0", Q0)
+        if Q0.shape != (S, A):
+            raise ValueError(f"Q0 must have shape (n_states, n_actions) = ({S}, {A}); got {Q0.shape}")
+        x0 = Q0.reshape(S * A).copy()
 
     def f(x):
         v, g = td_regularized_mle(x.reshape(S, A), data, gamma=gamma, alpha=alpha, return_grad=True)

@@ -214,9 +214,10 @@ class FiniteHorizonMDP:
     def stationary(cls, P, r, horizon: int, mu0=None) -> "FiniteHorizonMDP":
         """Time-homogeneous MDP: ``P (..., S, A, S)`` and ``r (..., S, A)`` repeated for
         ``horizon`` steps (read-only broadcast views, no copy)."""
-        H = V_.integer_in("horizon", horizon, low=1)
-        P = np.asarray(P, dtype=float)
-        r = np.asarray(r, dtype=float)
+        H = V_.count("horizon", horizon)
+        P = V_.real_array("P", P, min_ndim=3)
+        r = V_.real_array("r", r, min_ndim=2)
+        V_.elements("horizon * P.size", H * P.size)
         if P.ndim < 3 or r.ndim < 2:
             raise ValueError(f"P must be (..., S, A, S) and r (..., S, A); got {P.shape}, {r.shape}")
         Pb = np.broadcast_to(P[..., None, :, :, :], P.shape[:-3] + (H,) + P.shape[-3:])
@@ -319,7 +320,9 @@ def policy_evaluation(mdp, pi) -> tuple[np.ndarray, np.ndarray]:
     r_pi = np.sum(pi * mdp.r, axis=-1)
     S = mdp.S
     M = np.eye(S) - mdp.gamma * P_pi
-    rb = np.broadcast_to(r_pi, M.shape[:-1])
+    batch = np.broadcast_shapes(M.shape[:-2], r_pi.shape[:-1])
+    M = np.broadcast_to(M, batch + (S, S))
+    rb = np.broadcast_to(r_pi, batch + (S,))
     V = np.linalg.solve(M, rb[..., None])[..., 0]
     Q = mdp.r + mdp.gamma * np.einsum("...sap,...p->...sa", mdp.P, V)
     return V, Q
@@ -423,7 +426,7 @@ def value_iteration(mdp, *, tol: float = 1e-10, max_iter: int = 100_000) -> Solu
     """
     fin = _check_mdp(mdp)
     tol = V_.real_in("tol", tol, 0.0, np.inf, lo_open=True)
-    max_iter = V_.integer_in("max_iter", max_iter, low=1)
+    max_iter = V_.count("max_iter", max_iter)
     if fin:
         H, S, A = mdp.H, mdp.S, mdp.A
         batch = mdp.batch_shape
@@ -460,6 +463,13 @@ def _soft_backup(Q, tau, log_ref):
     lse = logsumexp(z, axis=-1)
     pi = np.exp(z - lse[..., None])
     return tau * lse, pi
+
+
+def _check_soft(tau, *arrays):
+    """The log-sum-exp backups overflow when the temperature is tiny against the rewards."""
+    if not all(np.all(np.isfinite(a)) for a in arrays):
+        raise ValueError(f"the soft backup overflowed: temperature = {tau:g} is too small for the scale of "
+                         "the rewards")
 
 
 def _log_ref(ref_policy, mdp, name="ref_policy"):
@@ -516,7 +526,7 @@ def soft_value_iteration(mdp, *, temperature: float = 1.0, ref_policy=None, tol:
     fin = _check_mdp(mdp)
     tau = V_.real_in("temperature", temperature, 0.0, np.inf, lo_open=True)
     tol = V_.real_in("tol", tol, 0.0, np.inf, lo_open=True)
-    max_iter = V_.integer_in("max_iter", max_iter, low=1)
+    max_iter = V_.count("max_iter", max_iter)
     log_ref = _log_ref(ref_policy, mdp)
     if fin:
         H, S, A = mdp.H, mdp.S, mdp.A
@@ -529,6 +539,7 @@ def soft_value_iteration(mdp, *, temperature: float = 1.0, ref_policy=None, tol:
             Q[..., h, :, :] = mdp.r[..., h, :, :] + np.einsum("...sap,...p->...sa", mdp.P[..., h, :, :, :],
                                                              Vt[..., h + 1, :])
             Vt[..., h, :], pi[..., h, :, :] = _soft_backup(Q[..., h, :, :], tau, lr[..., h, :, :])
+        _check_soft(tau, Vt, pi)
         return Solution(Q, Vt, pi)
     g = mdp.gamma
     batch = np.broadcast_shapes(mdp.batch_shape, np.shape(log_ref)[:-2] if np.ndim(log_ref) else ())
@@ -536,13 +547,15 @@ def soft_value_iteration(mdp, *, temperature: float = 1.0, ref_policy=None, tol:
     for _ in range(max_iter):
         Vs, _ = _soft_backup(Q, tau, log_ref)
         Qn = mdp.r + g * np.einsum("...sap,...p->...sa", mdp.P, Vs)
+        _check_soft(tau, Qn)
         done = np.max(np.abs(Qn - Q)) <= tol
         Q = Qn
         if done:
             break
-    else:  # pragma: no cover
-        raise RuntimeError(f"soft value iteration did not reach tol={tol} in {max_iter} iterations")
+    else:
+        raise ValueError(f"soft value iteration did not reach tol={tol} in max_iter={max_iter} iterations")
     Vs, pi = _soft_backup(Q, tau, log_ref)
+    _check_soft(tau, Vs, pi)
     return Solution(Q, Vs, pi)
 
 
@@ -838,12 +851,12 @@ def bellman_optimality_residual(Q, s, a, r, s_next, *, gamma: float, done=None) 
     """
     Q = V_.real_array("Q", Q, min_ndim=2)
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0)
-    s, a, s_next = (np.asarray(x) for x in (s, a, s_next))
     r = V_.real_array("r", r, ndim=1)
-    for nm, x in (("s", s), ("a", a), ("s_next", s_next)):
-        if x.shape != r.shape or not np.issubdtype(x.dtype, np.integer):
-            raise ValueError(f"{nm} must be an integer array of shape {r.shape}; got {x.dtype} {x.shape}")
-    cont = 1.0 if done is None else 1.0 - np.asarray(done, dtype=float)
+    S, A = Q.shape[-2:]
+    s = V_.int_array("s", s, shape=r.shape, low=0, high=S - 1)
+    a = V_.int_array("a", a, shape=r.shape, low=0, high=A - 1)
+    s_next = V_.int_array("s_next", s_next, shape=r.shape, low=0, high=S - 1)
+    cont = 1.0 if done is None else 1.0 - V_.bool_array("done", done, shape=r.shape).astype(float)
     return Q[..., s, a] - r - gamma * cont * Q[..., s_next, :].max(axis=-1)
 
 
@@ -948,19 +961,20 @@ def sample_trajectories(mdp, pi, n_episodes: int, *, rng: np.random.Generator, h
     fin = _check_mdp(mdp)
     V_.generator("rng", rng)
     pi = _check_policy("pi", pi, mdp)
-    n = V_.integer_in("n_episodes", n_episodes, low=1)
+    n = V_.count("n_episodes", n_episodes)
     if fin:
-        if horizon is not None and V_.integer_in("horizon", horizon, low=1) != mdp.H:
+        if horizon is not None and V_.count("horizon", horizon) != mdp.H:
             raise ValueError(f"horizon must be None or the MDP's H={mdp.H}; got {horizon}")
         T = mdp.H
     else:
         if horizon is None:
             raise ValueError("horizon (episode length) is required for a discounted MDP")
-        T = V_.integer_in("horizon", horizon, low=1)
+        T = V_.count("horizon", horizon)
     core_pi = 3 if fin else 2
     batch = np.broadcast_shapes(mdp.batch_shape, pi.shape[:pi.ndim - core_pi])
     S = mdp.S
     rows = int(np.prod(batch, dtype=np.int64)) * n if batch else n
+    V_.elements("batch * n_episodes * (horizon + 1)", rows * (T + 1))
     bidx = _batch_index(batch, n)
     Pc = np.broadcast_to(np.cumsum(mdp.P, axis=-1), batch + mdp.P.shape[len(mdp.P.shape) - 3 - fin:])
     rb = np.broadcast_to(mdp.r, batch + mdp.r.shape[len(mdp.r.shape) - 2 - fin:])
@@ -969,10 +983,12 @@ def sample_trajectories(mdp, pi, n_episodes: int, *, rng: np.random.Generator, h
         mu_c = np.broadcast_to(np.cumsum(mdp.mu0, axis=-1), batch + (S,))
         s = _draw(mu_c[bidx] if batch else np.broadcast_to(mu_c, (rows, S)), rng.random(rows))
     else:
-        s0 = np.asarray(s0)
-        if not np.issubdtype(s0.dtype, np.integer) or np.any(s0 < 0) or np.any(s0 >= S):
-            raise ValueError(f"s0 must hold integer states in [0, {S}); got {s0}")
-        s = np.broadcast_to(s0, batch + (n,)).reshape(rows).astype(np.int64)
+        s0 = V_.int_array("s0", s0, low=0, high=S - 1)
+        try:
+            s = np.broadcast_to(s0, batch + (n,)).reshape(rows).astype(np.int64)
+        except ValueError:
+            raise ValueError(f"s0 must broadcast to (batch..., n_episodes) = {batch + (n,)}; "
+                             f"got shape {s0.shape}") from None
     states = np.empty((rows, T + 1), dtype=np.int64)
     actions = np.empty((rows, T), dtype=np.int64)
     rewards = np.empty((rows, T))
@@ -1013,7 +1029,8 @@ def sample_occupancy(mdp, pi, n_samples: int, *, rng: np.random.Generator):
         raise TypeError("sample_occupancy needs a single DiscountedMDP")
     V_.generator("rng", rng)
     pi = _check_policy("pi", pi, mdp, allow_batch=False)
-    n = V_.integer_in("n_samples", n_samples, low=1)
+    n = V_.count("n_samples", n_samples)
+    V_.elements("n_samples * S * A", n * mdp.S * mdp.A)
     d = occupancy(mdp, pi).ravel()
     d = np.maximum(d, 0.0)
     sa = _draw(np.broadcast_to(np.cumsum(d), (n, d.size)), rng.random(n))
@@ -1040,8 +1057,9 @@ def empirical_model(mdp, n_per_sa: int, *, rng: np.random.Generator, size: int |
     """
     _check_mdp(mdp)
     V_.generator("rng", rng)
-    n = V_.integer_in("n_per_sa", n_per_sa, low=1)
-    shape = mdp.P.shape if size is None else (V_.integer_in("size", size, low=1),) + mdp.P.shape
+    n = V_.count("n_per_sa", n_per_sa)
+    shape = mdp.P.shape if size is None else (V_.count("size", size),) + mdp.P.shape
+    V_.elements("size * P.size", shape)
     pv = np.broadcast_to(mdp.P, shape)
     counts = rng.multinomial(n, pv / pv.sum(axis=-1, keepdims=True))
     return mdp.replace(P=counts / n)
@@ -1068,19 +1086,22 @@ def visit_counts(states, actions, n_states: int, n_actions: int, *, per_step: bo
     array([[0., 1.],
            [1., 0.]])
     """
-    S = V_.integer_in("n_states", n_states, low=1)
-    A = V_.integer_in("n_actions", n_actions, low=1)
-    a = np.asarray(actions)
-    s = np.asarray(states)
-    if a.ndim < 2 or not np.issubdtype(a.dtype, np.integer):
+    S = V_.count("n_states", n_states)
+    A = V_.count("n_actions", n_actions)
+    per_step = V_.flag("per_step", per_step)
+    a = V_.int_array("actions", actions)
+    s = V_.int_array("states", states)
+    if a.ndim < 2:
         raise ValueError(f"actions must be an integer array of shape (..., n, T); got {a.dtype} {a.shape}")
     T = a.shape[-1]
-    if s.shape[-1] == T + 1:
+    if s.ndim and s.shape[-1] == T + 1:
         s = s[..., :T]
-    if s.shape != a.shape or not np.issubdtype(s.dtype, np.integer):
-        raise ValueError(f"states must be integers of shape {a.shape[:-1] + (T,)} or (..., T+1); got {s.shape}")
+    if s.shape != a.shape:
+        raise ValueError(f"states must have the shape of actions {a.shape} (or (..., T+1)); got {s.shape}")
     if np.any((s < 0) | (s >= S)) or np.any((a < 0) | (a >= A)):
         raise ValueError("states/actions out of range [0, n_states) / [0, n_actions)")
+    V_.elements("batch * n_steps * n_states * n_actions",
+                int(np.prod(a.shape[:-2], dtype=np.int64)) * ((T if per_step else 1) * S * A))
     w = np.ones(T) if weights is None else V_.real_array("weights", weights, ndim=1)
     if w.shape != (T,):
         raise ValueError(f"weights must have shape ({T},); got {w.shape}")
@@ -1120,11 +1141,12 @@ def random_mdp(n_states: int, n_actions: int, *, gamma: float, rng: np.random.Ge
     >>> mdp.random_mdp(5, 3, gamma=0.9, rng=np.random.default_rng(0)).P.shape
     (5, 3, 5)
     """
-    S = V_.integer_in("n_states", n_states, low=1)
-    A = V_.integer_in("n_actions", n_actions, low=1)
+    S = V_.count("n_states", n_states)
+    A = V_.count("n_actions", n_actions)
     V_.generator("rng", rng)
     c = V_.real_in("concentration", concentration, 0.0, np.inf, lo_open=True)
-    lead = () if size is None else (V_.integer_in("size", size, low=1),)
+    lead = () if size is None else (V_.count("size", size),)
+    V_.elements("size * n_states^2 * n_actions", lead + (S, A, S))
     P = rng.dirichlet(np.full(S, c), size=lead + (S, A))
     r = rng.random(lead + (S, A))
     return DiscountedMDP(P, r, gamma)
@@ -1142,11 +1164,13 @@ def random_finite_mdp(n_states: int, n_actions: int, horizon: int, *, rng: np.ra
     >>> mdp.random_finite_mdp(10, 4, 5, rng=np.random.default_rng(0)).P.shape
     (5, 10, 4, 10)
     """
-    S = V_.integer_in("n_states", n_states, low=1)
-    A = V_.integer_in("n_actions", n_actions, low=1)
-    H = V_.integer_in("horizon", horizon, low=1)
+    S = V_.count("n_states", n_states)
+    A = V_.count("n_actions", n_actions)
+    H = V_.count("horizon", horizon)
     V_.generator("rng", rng)
     c = V_.real_in("concentration", concentration, 0.0, np.inf, lo_open=True)
+    stationary = V_.flag("stationary", stationary)
+    V_.elements("horizon * n_states^2 * n_actions", (H, S, A, S))
     if stationary:
         P = rng.dirichlet(np.full(S, c), size=(S, A))
         return FiniteHorizonMDP.stationary(P, rng.random((S, A)), H)
@@ -1166,7 +1190,8 @@ def chain_mdp(n_states: int, *, gamma: float, slip: float = 0.0, reward: float =
     >>> m.r.tolist(), m.terminal.tolist()
     ([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]], [False, False, True])
     """
-    n = V_.integer_in("n_states", n_states, low=2)
+    n = V_.count("n_states", n_states, low=2)
+    V_.elements("2 * n_states^2", (n, 2, n))
     slip = V_.real_in("slip", slip, 0.0, 1.0)
     reward = V_.real_array("reward", reward, ndim=0).item()
     P = np.zeros((n, 2, n))
@@ -1208,16 +1233,15 @@ def grid_mdp(n_rows: int, n_cols: int, *, gamma: float, goal: tuple[int, int], s
     >>> g.S, g.A, g.terminal.nonzero()[0].tolist(), float(g.r[1, 2])   # from (0, 1) move down
     (4, 4, [3], 1.0)
     """
-    R = V_.integer_in("n_rows", n_rows, low=1)
-    C = V_.integer_in("n_cols", n_cols, low=1)
+    R = V_.count("n_rows", n_rows)
+    C = V_.count("n_cols", n_cols)
     S = R * C
+    V_.elements("4 * (n_rows * n_cols)^2", (S, 4, S))
     slip = V_.real_in("slip", slip, 0.0, 1.0)
-    gr, gc = goal
-    if not (0 <= gr < R and 0 <= gc < C):
-        raise ValueError(f"goal must be a cell of the {R}x{C} grid; got {goal}")
-    wall = np.zeros((R, C), dtype=bool) if walls is None else np.asarray(walls, dtype=bool)
-    if wall.shape != (R, C):
-        raise ValueError(f"walls must be a boolean array of shape ({R}, {C}); got {wall.shape}")
+    step_reward = V_.real("step_reward", step_reward)
+    goal_reward = V_.real("goal_reward", goal_reward)
+    gr, gc = V_.index_pair("goal", goal, (R, C))
+    wall = np.zeros((R, C), dtype=bool) if walls is None else V_.bool_array("walls", walls, shape=(R, C))
     enter = np.zeros((R, C)) if enter_reward is None else V_.real_array("enter_reward", enter_reward).copy()
     if enter.shape != (R, C):
         raise ValueError(f"enter_reward must have shape ({R}, {C}); got {enter.shape}")
@@ -1244,9 +1268,7 @@ def grid_mdp(n_rows: int, n_cols: int, *, gamma: float, goal: tuple[int, int], s
         ok = ~wall.ravel() & ~term
         mu0 = ok / ok.sum()
     else:
-        sr, sc = start
-        if not (0 <= sr < R and 0 <= sc < C):
-            raise ValueError(f"start must be a cell of the {R}x{C} grid; got {start}")
+        sr, sc = V_.index_pair("start", start, (R, C))
         mu0 = np.zeros(S)
         mu0[sr * C + sc] = 1.0
     return DiscountedMDP(P, r, gamma, mu0=mu0, terminal=term)
@@ -1279,16 +1301,23 @@ class FactoredMDP:
 
     def state_factors(self, s) -> np.ndarray:
         """``(..., n_factors)`` factor values of flat states ``s``."""
-        return np.stack(np.unravel_index(np.asarray(s), self.state_sizes), axis=-1)
+        s = V_.int_array("s", s, low=0, high=self.mdp.S - 1)
+        return np.stack(np.unravel_index(s, self.state_sizes), axis=-1)
 
     def action_factors(self, a) -> np.ndarray:
         """``(..., n_factors)`` factor values of flat actions ``a``."""
-        return np.stack(np.unravel_index(np.asarray(a), self.action_sizes), axis=-1)
+        a = V_.int_array("a", a, low=0, high=self.mdp.A - 1)
+        return np.stack(np.unravel_index(a, self.action_sizes), axis=-1)
 
     def encode_state(self, x) -> np.ndarray:
         """Flat state index of factor values ``x (..., n_factors)``."""
-        x = np.asarray(x)
-        return np.ravel_multi_index(tuple(np.moveaxis(x, -1, 0)), self.state_sizes)
+        x = V_.int_array("x", x, low=0)
+        sizes = self.state_sizes
+        if x.ndim < 1 or x.shape[-1] != len(sizes):
+            raise ValueError(f"x must have shape (..., {len(sizes)}) (one value per factor); got {x.shape}")
+        if x.size and np.any(x >= np.array(sizes)):
+            raise ValueError(f"x must hold factor values below the factor sizes {sizes}")
+        return np.ravel_multi_index(tuple(np.moveaxis(x, -1, 0)), sizes)
 
 
 def factored_mdp(tables: Sequence, reward, *, gamma: float, mu0=None, terminal=None) -> FactoredMDP:
@@ -1312,10 +1341,13 @@ def factored_mdp(tables: Sequence, reward, *, gamma: float, mu0=None, terminal=N
     >>> int(mdp.next_state_table(f.mdp)[0, 3])   # (0, 0) with actions (1, 1) -> (1, 1)
     3
     """
+    if isinstance(tables, (str, bytes, np.ndarray)) or not isinstance(tables, Sequence):
+        raise TypeError(f"tables must be a sequence (list or tuple) of (n_i, m_i) integer arrays; "
+                        f"got {type(tables).__name__}")
     tabs = []
     for i, t in enumerate(tables):
-        t = np.asarray(t)
-        if t.ndim != 2 or not np.issubdtype(t.dtype, np.integer) or np.any(t < 0) or np.any(t >= t.shape[0]):
+        t = V_.int_array(f"tables[{i}]", t, ndim=2)
+        if np.any(t < 0) or np.any(t >= t.shape[0]):
             raise ValueError(f"tables[{i}] must be an (n_i, m_i) integer array with entries in [0, n_i)")
         tabs.append(t.astype(np.int64))
     if not tabs:
@@ -1323,6 +1355,7 @@ def factored_mdp(tables: Sequence, reward, *, gamma: float, mu0=None, terminal=N
     ns = tuple(t.shape[0] for t in tabs)
     ms = tuple(t.shape[1] for t in tabs)
     S, A = int(np.prod(ns)), int(np.prod(ms))
+    V_.elements("prod(n_i)^2 * prod(m_i) (the tables)", S * A * S)
     xs = np.unravel_index(np.arange(S), ns)
     as_ = np.unravel_index(np.arange(A), ms)
     nxt_f = [tabs[i][xs[i][:, None], as_[i][None, :]] for i in range(len(tabs))]   # each (S, A)
