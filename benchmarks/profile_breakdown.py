@@ -30,17 +30,19 @@ def med(fn, k=5):
 
 
 def erf_ops(k, th, p1, p2, ws):
+    """The operations of ``fc._erf_block`` (one layer)."""
     rho, tmp, _ = ws
     return [
-        ("outer (1+2k11)(1+2k22)", lambda: np.multiply.outer(p1, p2, out=tmp)),
+        ("outer (1+2k11)(1+2k22), outer c1 c2", lambda: (np.multiply.outer(p1, p2, out=tmp),
+                                                         np.multiply.outer(p1, p2, out=tmp))),
         ("k*k, *4, subtract", lambda: (np.multiply(k, k, out=rho), np.multiply(rho, 4.0, out=rho),
                                        np.subtract(tmp + 1.0, rho, out=rho))),
-        ("sqrt (x2)", lambda: (np.sqrt(tmp, out=rho), np.sqrt(tmp, out=rho))),
-        ("divide (x2)", lambda: (np.divide(k, tmp, out=rho), np.divide(k, tmp, out=rho))),
+        ("sqrt", lambda: np.sqrt(tmp, out=rho)),
+        ("divide 4/pi / .", lambda: np.divide(1.27, tmp, out=rho)),
         ("clip", lambda: np.clip(rho, -1.0, 1.0, out=rho)),
         ("arcsin", lambda: np.arcsin(rho, out=rho)),
-        ("5 scalar mul/add + 2 array mul/add", lambda: [np.multiply(rho, 1.1, out=rho) for _ in range(5)]
-         + [np.multiply(rho, th, out=rho) for _ in range(2)]),
+        ("5 scalar mul/add + 3 array mul/add", lambda: [np.multiply(rho, 1.1, out=rho) for _ in range(5)]
+         + [np.multiply(rho, th, out=rho) for _ in range(3)]),
     ]
 
 

@@ -1,10 +1,12 @@
 r"""Experiment (issue 24, not used by the package): exact Beta-Bernoulli Thompson sampling
 that draws almost no Beta variates.
 
-Measured result: mean regrets over 1000 repetitions at T = 1e4 of 47.2, 47.7 and 49.1 (three
-seeds and versions) against 47.7-47.8 +- 0.4 for the plain all-arms sampler, within 3 combined
-SE, but one run showed an SE of 1.0 against 0.4 (heavier upper tail): **unresolved, may be a
-bug** -- compare the regret histograms before building on this. In numpy it is *not faster* (about 2 M pulls/s CPU for both): the per-round cost moves from the Beta
+Measured result: one round's action probabilities agree with a quadrature of
+:math:`\int f_a \prod_{b \ne a} F_b` within 2 SE (4 states, 4e5 rows each, busy and eventful
+paths); mean regret over 1000 repetitions at T = 1e4 is 46.3-49.1 (four seeds) against
+46.4-47.8 for the plain all-arms sampler, with matching quantiles (10/50/90/99 %); both show
+rare repetitions with regret > 200, which is what made one run's SE 1.0 instead of 0.4.
+In numpy it is *not faster* (about 2 M pulls/s CPU for both): the per-round cost moves from the Beta
 draws to the dispatch of some hundred small array operations and to ``betainccinv`` calls
 (~1-3 us each). It is kept as the basis of a compiled (numba) version; run this file for the
 comparison.
