@@ -26,9 +26,11 @@ def _ver(v: dict) -> str:
 
 
 def render() -> str:
-    kern, before, band = _load("peers_kernels.json"), _load("peers_kernels_before.json"), _load("peers_bandits.json")
+    kern, before = _load("peers_kernels.json"), _load("peers_kernels_before.json")
+    bands = [_load(p.name) for p in sorted(RESULTS.glob("peers_bandits*.json"))]  # every run is shown
     out = []
-    for res, what in ((kern, "kernels"), (band, "bandits")):
+    runs = [(kern, "kernels")] + [(b, f"bandits, run {i + 1}") for i, b in enumerate(bands)]
+    for res, what in runs:
         if res is None:
             continue
         m = res["machine"]
@@ -60,8 +62,8 @@ def render() -> str:
             e = a["max_rel_err"]
             out.append(f"| {a['act']}, {'symmetric' if a['sym'] else 'x1 vs x2'} | {e['K']:.1e} | {e['Theta']:.1e} |")
         out.append("")
-    if band is not None:
-        out += ["| 10 Bernoulli arms, T = 10⁴ | theorylab (M pulls/s, R = 1000) | SMPyBandits (k pulls/s) "
+    for i, band in enumerate(bands):
+        out += [f"| 10 Bernoulli arms, T = 10⁴ (run {i + 1}) | theorylab (M pulls/s, R = 1000) | SMPyBandits (k pulls/s) "
                 "| ratio | goal | met | mean regret theorylab ± SE | mean regret SMPyBandits |",
                 "|---|---|---|---|---|---|---|---|"]
         for r in band["bandits"]:
