@@ -256,3 +256,30 @@ def test_tanh_vertex_off_criticality_against_independent_quadrature():
     np.testing.assert_allclose(r["K"], K, rtol=1e-10)
     assert np.all(np.abs(r["chi_par"][:-1] - 1.0) > 0.05)  # genuinely off criticality
     np.testing.assert_allclose(r["V"], Vref, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("act, block", [("erf", fc._erf_block), ("relu", fc._relu_block)])
+def test_fused_blocks_match_generic_dual_maps(act, block):
+    # the fused in-place blocks against the generic recursion on dual_exact/dual_deriv_exact
+    # (same formulas, the operations regrouped: equal up to a few ulp per layer)
+    rng = np.random.default_rng(11)
+    X, Y = rng.standard_normal((37, 5)), rng.standard_normal((29, 5))
+    w, b, lw, lb, depth = 1.7, 0.3, 0.8, 0.4, 3
+    d1 = [w * np.einsum("ij,ij->i", X, X) / 5 + b]
+    d2 = [w * np.einsum("ij,ij->i", Y, Y) / 5 + b]
+    E, Ed = dual.EXACT_DUALS[act], dual.EXACT_DERIV_DUALS[act]
+    for _ in range(depth):
+        d1.append(w * E(d1[-1], d1[-1], d1[-1]) + b)
+        d2.append(w * E(d2[-1], d2[-1], d2[-1]) + b)
+    k0 = w * X @ Y.T / 5 + b
+    th0 = lw * X @ Y.T / 5 + lb
+    kg, tg = fc._generic_block(k0.copy(), th0.copy(), d1, d2, w, b, lw, lb, depth, E, Ed)
+    if act == "erf":
+        r1 = [(1.0 + 2.0 * d, 2.0 / np.sqrt(1.0 + 2.0 * d)) for d in d1]
+        r2 = [(1.0 + 2.0 * d, 1.0 / np.sqrt(1.0 + 2.0 * d)) for d in d2]
+    else:
+        r1, r2 = [np.sqrt(d) for d in d1], [np.sqrt(d) for d in d2]
+    ws = tuple(np.empty_like(k0) for _ in range(3))
+    kf, tf = block(k0.copy(), th0.copy(), r1, r2, w, b, lw, lb, depth, ws)
+    np.testing.assert_allclose(kf, kg, rtol=1e-13)
+    np.testing.assert_allclose(tf, tg, rtol=1e-13)

@@ -132,7 +132,7 @@ def test_gaussian_nll_and_validation():
         latent.sample_factor_model(3, np.ones((2, 1)), rng=None)
     with pytest.raises(ValueError, match="beta"):
         latent.sample_factor_model(3, np.ones((2, 1)), np.ones(2), rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="y_labeled"):
+    with pytest.raises(TypeError, match="y_labeled"):  # float labels: the wrong kind (issue 13)
         g = latent.gmm_pretrain(np.random.default_rng(0).normal(size=(20, 2)), 2,
                                 rng=np.random.default_rng(0))
         latent.gmm_label_map(g, np.zeros((2, 2)), np.array([0.0, 1.0]), n_classes=2)

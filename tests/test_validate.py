@@ -133,3 +133,27 @@ def test_nonneg_real_unchanged():
         V.nonneg_real("w", "2")
     with pytest.raises(ValueError):
         V.nonneg_real("w", -1.0)
+
+
+@pytest.mark.parametrize("value", [2, -1.5, np.float32(0.25), 1 + 1e-20j, np.array(3.0), np.complex128(0.5 - 2j)])
+def test_scalar_param_returns_finite_real_or_complex_unchanged(value):
+    out = V.scalar_param("theta", value)
+    assert out == (value[()] if isinstance(value, np.ndarray) else value)
+
+
+@pytest.mark.parametrize("value, exc, match", [
+    (np.nan, ValueError, "theta must be finite"),
+    (complex(1.0, np.inf), ValueError, "theta must be finite"),
+    ("1.0", TypeError, "theta must be a number, not a string"),
+    (True, TypeError, "theta must be a real or complex number"),
+    (None, TypeError, "theta must be a real or complex number"),
+    (np.array([1.0, 2.0]), TypeError, "theta must be a single number"),
+])
+def test_scalar_param_refuses(value, exc, match):
+    with pytest.raises(exc, match=match):
+        V.scalar_param("theta", value)
+
+
+def test_scalar_param_real_only_refuses_complex():
+    with pytest.raises(TypeError, match="theta must be a real number"):
+        V.scalar_param("theta", 1j, allow_complex=False)

@@ -653,3 +653,24 @@ def index_pair(name: str, v: Any, bounds: Sequence[int]) -> tuple[int, ...]:
         raise ValueError(f"{name} must lie in [0, {bounds[0]})" + "".join(f" x [0, {b})" for b in bounds[1:])
                          + f"; got {out}")
     return out
+
+
+# --- added for theorylab.nets.norms, theorylab.equivariant, theorylab.prox, theorylab.diagrams (issue 13) ---
+def scalar_param(name: str, v: Any, *, allow_complex: bool = True) -> Any:
+    """A single finite real (or, with ``allow_complex``, complex) number, returned unchanged
+    (a 0-d array is unwrapped): the scalar parameter of a parametrised matrix, where a
+    complex value is a complex-step perturbation. Strings, bools, ``None`` and other objects
+    are a ``TypeError``; nan/inf (in either part) a ``ValueError``."""
+    if isinstance(v, np.ndarray):
+        if v.ndim != 0:
+            raise TypeError(f"{name} must be a single number; got {_show(v)}")
+        v = v[()]
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"{name} must be a number, not a string; got {_show(v)}")
+    kinds = (int, float, np.integer, np.floating) + ((complex, np.complexfloating) if allow_complex else ())
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, kinds):
+        want = "a real or complex number" if allow_complex else "a real number"
+        raise TypeError(f"{name} must be {want}; got {_kind(v)} {_show(v)}")
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {v}")
+    return v

@@ -190,8 +190,23 @@ class Tolerance:
     parts: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.value) and self.value >= 0):
-            raise ValueError(f"a tolerance must be finite and >= 0; got {self.value!r}")
+        v = self.value
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"value (a tolerance) must be a real number; got {type(v).__name__} {v!r:.40}")
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"value (a tolerance) must be finite and >= 0; got {v!r}")
+        for name in ("source", "detail"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str; got {type(getattr(self, name)).__name__}")
+        for name in ("se", "k"):
+            x = getattr(self, name)
+            if x is not None:
+                _real(name, x)
+        if not isinstance(self.parts, tuple) or not all(
+                isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in self.parts):
+            raise TypeError("parts must be a tuple of (source, value) pairs")
+        for _, x in self.parts:
+            _real("parts", x)
 
     def __add__(self, other: "Tolerance") -> "Tolerance":
         if not isinstance(other, Tolerance):
@@ -406,8 +421,15 @@ def _fmt(x: float) -> str:
 
 
 def _finite_array(name: str, value: Any) -> np.ndarray:
-    if isinstance(value, str) or (isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value)):
+    if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numeric (array-like of floats); got a string")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # ragged: reported by the conversion below
+        raw = None
+    if raw is not None and (raw.dtype.kind in "USV" or (
+            raw.dtype.kind == "O" and any(isinstance(e, (str, bytes)) for e in raw.ravel()))):
+        raise TypeError(f"{name} must be numeric (array-like of floats); got strings")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -727,13 +749,15 @@ def _eval_comparison(d: dict[str, Any]) -> _Outcome:
         passed = bool(lo > 0)
         meas.update({"gap_se": se, "gap_ci_lo": lo, "gap_ci_hi": float(gap.mean() + q * se)})
         criterion = (
-            f"{names[0]} {rel} {fac}{names[1]}{mar}: paired mean gap {_fmt(gap.mean())}, "
+            f"{names[0]} {rel} {fac}{names[1]}{mar}: paired mean gap{' beyond the margin' if margin else ''} "
+            f"{_fmt(gap.mean())}, "
             f"95% CI lower end {_fmt(lo)} > 0 over {n} replicates"
         )
     else:
         passed = bool(np.all(gap >= 0))
         criterion = (
-            f"{names[0]} {rel} {fac}{names[1]}{mar} in all {n} cases (smallest gap {_fmt(gap.min())})"
+            f"{names[0]} {rel} {fac}{names[1]}{mar} in all {n} cases (smallest gap"
+            f"{' beyond the margin' if margin else ''} {_fmt(gap.min())})"
         )
     if n < 5:
         grade, why = "weak", f"only {n} replicates/cases"
@@ -850,6 +874,9 @@ class Ledger:
         self.slug = slug
         self.seed = None if seed is None else int(seed)
         self.profile = config.profile(profile).name
+        for name, v in (("write", write), ("legacy", legacy)):
+            if not isinstance(v, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False; got {type(v).__name__} {v!r:.40}")
         self.write = bool(write)
         self.legacy = bool(legacy)
         self.records: list[Record] = []
@@ -948,6 +975,9 @@ class Ledger:
             raise TypeError(f"control must be a claims.Control; got {type(control).__name__}")
         if not isinstance(no_control, str):
             raise TypeError("no_control must be a sentence (str) saying why no wrong variant exists")
+        for name, text in (("reason", reason), ("rationale", rationale), ("reference", reference)):
+            if not isinstance(text, str):
+                raise TypeError(f"[{claim}] {name} must be a str; got {type(text).__name__}")
         if replaces:
             if not isinstance(replaces, str) or all(r.claim != replaces for r in self.records):
                 raise ValueError(
@@ -1408,8 +1438,25 @@ def _claim_key(claim: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
-def _as_dict(r: Record | dict[str, Any]) -> dict[str, Any]:
-    return r.to_json() if isinstance(r, Record) else r
+def _as_dict(r: Record | dict[str, Any], name: str = "rec") -> dict[str, Any]:
+    if isinstance(r, Record):
+        return r.to_json()
+    if not isinstance(r, Mapping) or "claim" not in r or "verdict" not in r:
+        raise TypeError(f"{name} must be a claims.Record or a record dict (with 'claim' and 'verdict'); "
+                        f"got {type(r).__name__}")
+    return r
+
+
+def _records(records: Any) -> list[dict[str, Any]]:
+    if isinstance(records, (str, bytes, Mapping, Record)) or not isinstance(records, Iterable):
+        raise TypeError(f"records must be an iterable of claims.Record or record dicts; got {type(records).__name__}")
+    return [_as_dict(r, f"records[{i}]") for i, r in enumerate(records)]
+
+
+def _bool(name: str, v: Any) -> bool:
+    if not isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(v).__name__} {v!r:.40}")
+    return bool(v)
 
 
 def verdict_label(rec: Record | dict[str, Any], *, html: bool = False) -> str:
@@ -1418,6 +1465,7 @@ def verdict_label(rec: Record | dict[str, Any], *, html: bool = False) -> str:
     ``reproduced unexpectedly``. With ``html`` it is wrapped in
     ``<span class="tl-verdict tl-<key>">`` for the book's stylesheet."""
     d = _as_dict(rec)
+    html = _bool("html", html)
     v = d["verdict"]
     e = d.get("expected", v)
     ctrl = d.get("control") or {}
@@ -1486,9 +1534,10 @@ def records_table(records: Iterable[Record | dict[str, Any]], *, with_slug: bool
     head = ["claim", "role", "kind", "grade", "measured → criterion", "negative control", "verdict"]
     if with_slug:
         head = ["paper", *head]
+    with_slug = _bool("with_slug", with_slug)
+    html = _bool("html", html)
     rows = []
-    for r in records:
-        d = _as_dict(r)
+    for d in _records(records):
         crit = _md(d["criterion"])
         if d.get("replaces"):
             crit += f" *(replaces {d['replaces']})*"
@@ -1513,7 +1562,7 @@ def paper_status(records: Iterable[Record | dict[str, Any]]) -> dict[str, Any]:
     ``"reproduced (n of n claims)"`` only when every claim record reproduced and none is
     merely reported; otherwise ``"k of n claims reproduced; not reproduced: …; reported: …"``.
     """
-    ds = [_as_dict(r) for r in records]
+    ds = _records(records)
     cl = [d for d in ds if d.get("role", "claim") == "claim"]
     asserted = [d for d in cl if d["verdict"] != "reported"]
     rep = [d["claim"] for d in asserted if d["verdict"] == "reproduced" and not is_unexpected(d)]

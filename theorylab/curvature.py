@@ -98,6 +98,7 @@ def gauss_newton(J, out_hess=None, *, mean: bool = True) -> np.ndarray:
     is the exact Hessian (Bushnaq et al. 2024's behavioural-loss Hessian up to a factor 2).
     """
     Ja = _jac(J)
+    mean = V.flag("mean", mean)
     n, m, _ = Ja.shape
     H = _out_hess(out_hess, n, m)
     HJ = Ja if H is None else np.matmul(H, Ja)
@@ -116,7 +117,13 @@ def damped_solve(G, v, damping: float) -> np.ndarray:
     va = V.real_array("v", v, min_ndim=1, last=Ga.shape[0])
     from scipy.linalg import cho_factor, cho_solve
 
-    c = cho_factor(Ga + lam * np.eye(Ga.shape[0]))
+    from numpy.linalg import LinAlgError
+
+    try:
+        c = cho_factor(Ga + lam * np.eye(Ga.shape[0]))
+    except LinAlgError:
+        raise ValueError(f"G + damping * I must be positive definite (G symmetric PSD, damping > 0 if G is "
+                         f"singular); the Cholesky factorisation failed with damping={lam}") from None
     flat = va.reshape(-1, Ga.shape[0]).T
     return cho_solve(c, flat).T.reshape(va.shape)
 
@@ -332,9 +339,16 @@ def ekfac_matrix(factors: Sequence[EKFACBlock]) -> np.ndarray:
 def block_diagonal(G, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
     """The diagonal blocks of ``G`` (P, P) for layer blocks of the given ``(o, k)`` shapes."""
     Ga = V.real_array("G", G, ndim=2)
-    sizes = [V.integer("shapes", o, 1) * V.integer("shapes", k, 1) for o, k in shapes]
+    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, (Sequence, np.ndarray)) or (
+            isinstance(shapes, np.ndarray) and shapes.ndim == 0):
+        raise TypeError(f"shapes must be a sequence of (o, k) pairs of ints; got {type(shapes).__name__}")
+    pairs = [V.int_sequence(f"shapes[{i}]", sh, low=1, high=V.MAX_COUNT) for i, sh in enumerate(shapes)]
+    if not pairs or any(len(p) != 2 for p in pairs):
+        raise ValueError(f"shapes must be a non-empty sequence of (o, k) pairs; got {shapes!r}")
+    sizes = [o * k for o, k in pairs]
     if sum(sizes) != Ga.shape[0] or Ga.shape[0] != Ga.shape[1]:
-        raise ValueError(f"G must be square of size sum(o*k) = {sum(sizes)}; got {Ga.shape}")
+        raise ValueError(f"G must be square of size sum(o*k) = {sum(sizes)} over the blocks given by shapes; "
+                         f"got G of shape {Ga.shape}")
     out, i = [], 0
     for s in sizes:
         out.append(Ga[i:i + s, i:i + s].copy())
@@ -343,6 +357,10 @@ def block_diagonal(G, shapes: Sequence[tuple[int, int]]) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------- LiSSA
+_MAX_LISSA_ITER = 10**8
+"""Upper limit of LiSSA iterations of one call."""
+
+
 @dataclass(frozen=True)
 class LissaResult:
     """``x`` the IHVP estimate (shape of ``v``); ``history`` of shape ``(len(record), *v.shape)``:
@@ -368,26 +386,36 @@ def lissa(batch_cvp: Callable, v, *, n_samples: int, damping: float, scale: floa
     error contracts like :math:`(1 - \lambda/s)^j` along the flattest direction.
     ``record``: iterations (1-based) at which to keep the current estimate.
     """
-    if not callable(batch_cvp):
-        raise TypeError("batch_cvp must be a callable (idx, X) -> G_B X")
+    V.function("batch_cvp", batch_cvp, what="(idx, X) -> G_B X")
     va = V.real_array("v", v, min_ndim=1)
-    N = V.integer("n_samples", n_samples, 1)
+    N = V.count("n_samples", n_samples)
     lam = V.nonneg_real("damping", damping)
     s = V.positive_real("scale", scale)
-    T = V.integer("n_iter", n_iter, 1)
-    b = V.integer("batch_size", batch_size, 1)
+    T = V.count("n_iter", n_iter, high=_MAX_LISSA_ITER)
+    b = V.count("batch_size", batch_size)
     if b > N:
         raise ValueError(f"batch_size must be <= n_samples = {N}; got {b}")
+    V.elements("n_iter * batch_size * v.size (per-example products)", T * b * va.size, limit=V.MAX_COUNT * 10)
     V.generator("rng", rng)
-    rec = tuple(V.integer("record", r, 1) for r in record)
+    rec = V.int_sequence("record", record, low=1, min_length=0)
     if any(r > T for r in rec):
-        raise ValueError(f"record iterations must be <= n_iter = {T}")
+        raise ValueError(f"record iterations must be <= n_iter = {T}; got {max(rec)}")
     x = va.copy()
     hist = []
     want = set(rec)
     for j in range(1, T + 1):
         idx = rng.choice(N, size=b, replace=False)
-        x = va + x - (np.asarray(batch_cvp(idx, x)) + lam * x) / s
+        try:
+            gx = np.asarray(batch_cvp(idx, x))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"batch_cvp(idx, X) failed for X of the shape of v {va.shape}: {exc}") from exc
+        if gx.shape != va.shape:
+            raise ValueError(f"batch_cvp(idx, X) must return an array of the shape of v {va.shape}; "
+                             f"got {gx.shape}")
+        x = va + x - (gx + lam * x) / s
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"LiSSA diverged at iteration {j}: scale must exceed the largest eigenvalue of "
+                             f"G + damping (scale={s}, damping={lam}), and batch_cvp must return finite values")
         if j in want:
             hist.append(x / s)
     n_vec = int(np.prod(va.shape[:-1])) if va.ndim > 1 else 1

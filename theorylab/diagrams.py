@@ -105,6 +105,15 @@ def _size(dims: tuple[int, ...]) -> int:
     return int(np.prod(dims, dtype=int)) if dims else 1
 
 
+def _theta(theta):
+    """The scalar parameter of a diagram: a finite real or complex (complex step) number."""
+    return V.scalar_param("theta", theta)
+
+
+def _diagram(name: str, d) -> "Diagram":
+    return V.instance(name, d, Diagram)
+
+
 # --------------------------------------------------------------------------- boxes
 @dataclass(frozen=True)
 class Box:
@@ -145,13 +154,14 @@ class Box:
         return self.deriv is None
 
     def matrix(self, theta) -> np.ndarray:
-        M = np.asarray(self.value(theta))
+        M = np.asarray(self.value(_theta(theta)))
         want = (_size(self.cod), _size(self.dom))
         if M.shape != want:
             raise ValueError(f"box {self.name!r} returned shape {M.shape}; expected {want}")
         return M
 
     def d_matrix(self, theta) -> np.ndarray:
+        theta = _theta(theta)
         if self.deriv is None:
             return np.zeros((_size(self.cod), _size(self.dom)))
         return np.asarray(self.deriv(theta))
@@ -184,13 +194,15 @@ def state(name: str, vector, *, dims=None) -> "Diagram":
 
 def cup(n: int) -> "Diagram":
     """The cup :math:`n\\otimes n \\to 1`: the identity matrix as a row vector."""
-    m = V.positive_int("n", n)
+    m = V.count("n", n)
+    V.elements("n * n", (m, m))
     return _const(f"cup{m}", (m, m), (), np.eye(m).reshape(1, -1)).diagram()
 
 
 def cap(n: int) -> "Diagram":
     """The cap :math:`1 \\to n\\otimes n`: the identity matrix as a column vector."""
-    m = V.positive_int("n", n)
+    m = V.count("n", n)
+    V.elements("n * n", (m, m))
     return _const(f"cap{m}", (), (m, m), np.eye(m).reshape(-1, 1)).diagram()
 
 
@@ -203,9 +215,12 @@ def identity(dims) -> "Diagram":
 def spider(n: int, n_in: int, n_out: int) -> "Diagram":
     r"""The spider :math:`n^{\otimes n_{in}} \to n^{\otimes n_{out}}` with entries 1 where all
     indices agree (the copy/merge maps of the Frobenius algebra of the computational basis)."""
-    m = V.positive_int("n", n)
-    a = V.integer("n_in", n_in, 0)
-    b = V.integer("n_out", n_out, 0)
+    m = V.count("n", n)
+    a = V.count("n_in", n_in, low=0, high=32)
+    b = V.count("n_out", n_out, low=0, high=32)
+    if (a + b) * np.log2(m) > np.log2(V.MAX_ELEMENTS):
+        raise ValueError(f"n ** (n_in + n_out) = {m} ** {a + b} is too large: the spider's tensor would have "
+                         f"more than {V.MAX_ELEMENTS:.3g} elements")
     T = np.zeros((m,) * (a + b))
     idx = np.arange(m)
     T[(idx,) * (a + b)] = 1.0
@@ -227,15 +242,17 @@ class Diagram:
         object.__setattr__(self, "dom", _dims("dom", self.dom))
         object.__setattr__(self, "cod", _dims("cod", self.cod))
         if not isinstance(self.layers, tuple):
-            raise TypeError("layers must be a tuple of (left, box, right) triples")
+            raise TypeError(f"layers must be a tuple of (left, box, right) triples; got {type(self.layers).__name__}")
         cur = self.dom
         lays = []
-        for lay in self.layers:
+        for k, lay in enumerate(self.layers):
             if not (isinstance(lay, tuple) and len(lay) == 3 and isinstance(lay[1], Box)):
-                raise TypeError("each layer must be a (left, box, right) triple")
+                raise TypeError(f"layers[{k}] must be a (left, box, right) triple with a Box; got {lay!r}"[:200])
+            if not all(isinstance(w, (tuple, list)) for w in (lay[0], lay[2])):
+                raise TypeError(f"layers[{k}]: left and right must be tuples of wire dimensions")
             left, box, right = tuple(lay[0]), lay[1], tuple(lay[2])
             if cur != left + box.dom + right:
-                raise ValueError(f"layer {box.name!r} expects wires {left + box.dom + right}; got {cur}")
+                raise ValueError(f"layers[{k}] ({box.name!r}) expects wires {left + box.dom + right}; got {cur}")
             cur = left + box.cod + right
             lays.append((left, box, right))
         if cur != self.cod:
@@ -248,25 +265,28 @@ class Diagram:
 
     def then(self, other: "Diagram") -> "Diagram":
         """Sequential composition: ``self`` first, then ``other`` (``other`` ∘ ``self``)."""
-        if not isinstance(other, Diagram):
-            raise TypeError("other must be a Diagram")
+        _diagram("other", other)
         if self.cod != other.dom:
-            raise ValueError(f"cannot compose: cod {self.cod} != dom {other.dom}")
+            raise ValueError(f"cannot compose: cod {self.cod} != other.dom {other.dom}")
         return Diagram(self.dom, other.cod, self.layers + other.layers)
 
     def tensor(self, other: "Diagram") -> "Diagram":
         """Monoidal product: ``self`` on the left wires, then ``other`` on the right wires."""
-        if not isinstance(other, Diagram):
-            raise TypeError("other must be a Diagram")
+        _diagram("other", other)
         a = tuple((l, b, r + other.dom) for l, b, r in self.layers)
         b2 = tuple((self.cod + l, b, r) for l, b, r in other.layers)
         return Diagram(self.dom + other.dom, self.cod + other.cod, a + b2)
 
     def replace(self, i: int, box: Box) -> "Diagram":
         """The diagram with its ``i``-th box replaced by ``box`` (same dom and cod)."""
+        if not self.layers:
+            raise ValueError("i: a diagram without boxes has nothing to replace")
+        i = V.integer("i", i, low=0, high=len(self.layers) - 1)
+        V.instance("box", box, Box)
         l, b, r = self.layers[i]
         if (box.dom, box.cod) != (b.dom, b.cod):
-            raise ValueError("replacement box must have the same dom and cod")
+            raise ValueError(f"box must have the dom and cod of box {i} ({b.dom} -> {b.cod}); "
+                             f"got {box.dom} -> {box.cod}")
         lays = list(self.layers)
         lays[i] = (l, box, r)
         return Diagram(self.dom, self.cod, tuple(lays))
@@ -278,10 +298,9 @@ class Bubble(Box):
     matrix :math:`f'(F(d))\odot F(\partial d)` (the chain rule)."""
 
     def __init__(self, inner: Diagram, f: Callable, df: Callable, name: str = "bubble") -> None:
-        if not isinstance(inner, Diagram):
-            raise TypeError("inner must be a Diagram")
-        if not (callable(f) and callable(df)):
-            raise TypeError("f and df must be elementwise callables")
+        _diagram("inner", inner)
+        V.function("f", f, what="(elementwise)")
+        V.function("df", df, what="(elementwise)")
         super().__init__(name, inner.dom, inner.cod,
                          lambda t: f(evaluate(inner, t)),
                          lambda t: df(evaluate(inner, t)) * evaluate_terms(gradient_terms(inner), t,
@@ -299,8 +318,8 @@ def evaluate(d: Diagram, theta=0.0) -> np.ndarray:
     r"""The functor :math:`F(d)` at the parameter ``theta``: a matrix
     ``(prod(cod), prod(dom))``, the product of the layer matrices
     :math:`I_{left}\otimes F(\mathrm{box})\otimes I_{right}` (last layer leftmost)."""
-    if not isinstance(d, Diagram):
-        raise TypeError("d must be a Diagram")
+    _diagram("d", d)
+    theta = _theta(theta)
     M = np.eye(_size(d.dom))
     for l, b, r in d.layers:
         M = _layer_matrix(l, b.matrix(theta), r) @ M
@@ -311,14 +330,29 @@ def gradient_terms(d: Diagram) -> list[Diagram]:
     r"""The formal sum :math:`\partial d = \sum_i d[\mathrm{box}_i \mapsto \partial\mathrm{box}_i]`
     over the parametrised boxes (the product rule for ``;`` and ``⊗`` unrolled); an empty
     list for a constant diagram."""
-    if not isinstance(d, Diagram):
-        raise TypeError("d must be a Diagram")
+    _diagram("d", d)
     return [d.replace(i, b.derivative_box()) for i, (_, b, _) in enumerate(d.layers) if not b.is_constant]
 
 
 def evaluate_terms(terms: Sequence[Diagram], theta=0.0, *, shape=None) -> np.ndarray:
     """:math:`\\sum_k F(d_k)` of a formal sum of parallel diagrams (zeros of ``shape`` if empty)."""
+    if isinstance(terms, (str, bytes, Diagram)) or not isinstance(terms, (Sequence, np.ndarray)):
+        raise TypeError(f"terms must be a list of Diagrams; got {type(terms).__name__}")
     terms = list(terms)
+    for k, t in enumerate(terms):
+        _diagram(f"terms[{k}]", t)
+        if (t.dom, t.cod) != (terms[0].dom, terms[0].cod):
+            raise ValueError(f"terms must be parallel diagrams; terms[{k}] is {t.dom} -> {t.cod}, "
+                             f"terms[0] is {terms[0].dom} -> {terms[0].cod}")
+    theta = _theta(theta)
+    if shape is not None:
+        shape = V.int_sequence("shape", shape, low=0, min_length=2)
+        if len(shape) != 2:
+            raise ValueError(f"shape must be a pair (rows, cols); got {shape}")
+        V.elements("shape", shape)
+        if terms and shape != (_size(terms[0].cod), _size(terms[0].dom)):
+            raise ValueError(f"shape {shape} does not match the terms' matrices "
+                             f"{(_size(terms[0].cod), _size(terms[0].dom))}")
     if not terms:
         if shape is None:
             raise ValueError("an empty formal sum needs shape=")
@@ -344,32 +378,39 @@ class Dual:
     eps: np.ndarray
 
     def __post_init__(self) -> None:
-        r, e = np.asarray(self.re), np.asarray(self.eps)
+        r = V.real_array("re", self.re, allow_complex=True)
+        e = V.real_array("eps", self.eps, allow_complex=True)
         if r.shape != e.shape:
             raise ValueError(f"re {r.shape} and eps {e.shape} must have the same shape")
         object.__setattr__(self, "re", r)
         object.__setattr__(self, "eps", e)
 
     def __matmul__(self, other: "Dual") -> "Dual":
+        V.instance("other", other, Dual)
         return Dual(self.re @ other.re, self.eps @ other.re + self.re @ other.eps)
 
     def kron(self, other: "Dual") -> "Dual":
+        V.instance("other", other, Dual)
         return Dual(np.kron(self.re, other.re), np.kron(self.eps, other.re) + np.kron(self.re, other.eps))
 
     def __add__(self, other: "Dual") -> "Dual":
+        V.instance("other", other, Dual)
         return Dual(self.re + other.re, self.eps + other.eps)
 
     def __mul__(self, other: "Dual") -> "Dual":
         """Elementwise (Hadamard) product."""
+        V.instance("other", other, Dual)
         return Dual(self.re * other.re, self.eps * other.re + self.re * other.eps)
 
     def apply(self, f: Callable, df: Callable) -> "Dual":
         """Elementwise function: :math:`(f(A), f'(A)\\odot A')`."""
+        V.function("f", f, what="(elementwise)")
+        V.function("df", df, what="(elementwise)")
         return Dual(f(self.re), df(self.re) * self.eps)
 
     @staticmethod
     def constant(A) -> "Dual":
-        A = np.asarray(A)
+        A = V.real_array("A", A, allow_complex=True)
         return Dual(A, np.zeros_like(A))
 
 
@@ -383,8 +424,8 @@ def evaluate_dual(d: Diagram, theta=0.0) -> Dual:
     r"""The functor into dual-number matrices: each box :math:`\mapsto (F(b), F(\partial b))`,
     layers by :meth:`Dual.kron` with identities, composition by ``@``; ``.eps`` is
     :math:`\partial F(d)/\partial\theta`."""
-    if not isinstance(d, Diagram):
-        raise TypeError("d must be a Diagram")
+    _diagram("d", d)
+    theta = _theta(theta)
     M = Dual.constant(np.eye(_size(d.dom)))
     for l, b, r in d.layers:
         lay = Dual.constant(np.eye(_size(l))).kron(_box_dual(b, theta)).kron(Dual.constant(np.eye(_size(r))))
@@ -404,7 +445,8 @@ def sentence_diagram(subject: Diagram, verb: Diagram, obj: Diagram) -> Diagram:
         raise ValueError("subject and obj must be states on (n,), verb on (n, s, n)")
     n, s, n2 = verb.cod
     if subject.cod != (n,) or obj.cod != (n2,):
-        raise ValueError(f"noun dimensions must match the verb's {verb.cod}")
+        raise ValueError(f"subject {subject.cod} and obj {obj.cod} must be states on the verb's noun wires "
+                         f"({n},) and ({n2},) (verb is on {verb.cod})")
     words = subject.tensor(verb).tensor(obj)
     grammar = cup(n).tensor(identity((s,))).tensor(cup(n2))
     return words.then(grammar)
@@ -413,6 +455,8 @@ def sentence_diagram(subject: Diagram, verb: Diagram, obj: Diagram) -> Diagram:
 def hadamard_via_spiders(a: Diagram, b: Diagram) -> Diagram:
     r"""The elementwise product of two states on ``(n,)`` as a diagram: the merge spider
     :math:`n\otimes n\to n` after :math:`a\otimes b`."""
+    _diagram("a", a)
+    _diagram("b", b)
     if a.dom != () or b.dom != () or a.cod != b.cod or len(a.cod) != 1:
         raise ValueError("a and b must be states on the same single wire (n,)")
     return a.tensor(b).then(spider(a.cod[0], 2, 1))
@@ -456,24 +500,31 @@ class Circuit:
     gates: tuple = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        n = V.positive_int("n_qubits", self.n_qubits)
+        n = V.count("n_qubits", self.n_qubits, high=int(np.log2(V.MAX_ELEMENTS)))
+        if isinstance(self.gates, (str, bytes)) or not isinstance(self.gates, (tuple, list)):
+            raise TypeError(f"gates must be a list of (name, qubits, p) triples; got {type(self.gates).__name__}")
         gs = []
-        for g in self.gates:
+        for k, g in enumerate(self.gates):
             if not (isinstance(g, (tuple, list)) and len(g) == 3):
-                raise ValueError("each gate must be (name, qubits, p)")
+                raise ValueError(f"gates[{k}] must be a triple (name, qubits, p); got {g!r}")
             name, qs, p = g
+            if not isinstance(name, str):
+                raise TypeError(f"gates[{k}]: the gate name must be a string; got {name!r}")
+            if isinstance(qs, (str, bytes)) or not isinstance(qs, (tuple, list)):
+                raise TypeError(f"gates[{k}]: qubits must be a tuple of qubit indices; got {qs!r}")
             if name in _ROT:
                 if len(qs) != 1:
-                    raise ValueError(f"{name} acts on one qubit; got {qs}")
+                    raise ValueError(f"gates[{k}]: {name} acts on one qubit; got {qs}")
                 p = V.integer("p", p, 0)
             elif name in _FIXED:
                 if len(qs) != (2 if name in ("cnot", "cz") else 1) or p is not None:
-                    raise ValueError(f"{name}: wrong qubits {qs} or a parameter given")
+                    raise ValueError(f"gates[{k}]: {name}: wrong qubits {qs} or a parameter given")
             else:
-                raise ValueError(f"gate name must be one of {sorted(_ROT) + sorted(_FIXED)}; got {name!r}")
+                raise ValueError(f"gates[{k}]: the gate name must be one of {sorted(_ROT) + sorted(_FIXED)}; "
+                                 f"got {name!r}")
             qs = tuple(V.integer("qubit", q, 0) for q in qs)
             if any(q >= n for q in qs) or len(set(qs)) != len(qs):
-                raise ValueError(f"qubits {qs} out of range for {n} qubits or repeated")
+                raise ValueError(f"gates[{k}]: qubits {qs} out of range for n_qubits = {n} or repeated")
             gs.append((name, qs, p))
         object.__setattr__(self, "n_qubits", n)
         object.__setattr__(self, "gates", tuple(gs))
@@ -531,7 +582,7 @@ def _initial(circ: Circuit, init_state) -> np.ndarray:
         e = np.zeros(dim, dtype=complex)
         e[0] = 1.0
         return e
-    s = V.real_array("init_state", init_state, allow_complex=True)
+    s = V.real_array("init_state", init_state, ndim=1, allow_complex=True)
     if s.shape[-1] != dim:
         raise ValueError(f"init_state must have trailing size {dim}; got {s.shape}")
     return s.astype(complex)

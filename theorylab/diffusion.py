@@ -315,7 +315,8 @@ def kernel_gd_eigen(K, y, *, lr: float, steps, K_test=None) -> dict:
         logq = np.log(np.abs(q))                                     # (n,), -inf where q == 0
         logq = np.where(q > 0, np.log1p(-np.minimum(eta * lam, 1.0 - 1e-300)), logq)
         pw = np.where(tau[:, None] == 0, 1.0, np.exp(tau[:, None] * logq[None, :]))
-    pw = pw * np.where(q[None, :] < 0, (-1.0) ** tau[:, None], 1.0)
+    parity = np.where(np.mod(np.round(tau), 2.0) == 1.0, -1.0, 1.0)  # (-1)^tau, integer tau where used
+    pw = pw * np.where(q[None, :] < 0, parity[:, None], 1.0)
     filt = np.where(q[None, :] > 0, -np.expm1(tau[:, None] * np.where(q > 0, logq, 0.0)[None, :]), 1.0 - pw)
     shape = (-1, n) + ya.shape[1:]
     ff = filt.reshape(filt.shape + (1,) * (ya.ndim - 1))

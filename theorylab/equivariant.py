@@ -165,8 +165,9 @@ def random_rotations(n: int, *, rng: np.random.Generator, dim: int = 3) -> np.nd
     >>> bool(np.allclose(Q @ np.swapaxes(Q, 1, 2), np.eye(3))), bool(np.allclose(np.linalg.det(Q), 1))
     (True, True)
     """
-    m = V.positive_int("n", n)
-    d = V.positive_int("dim", dim, low=2)
+    m = V.count("n", n)
+    d = V.count("dim", dim, low=2)
+    V.elements("n * dim * dim", (m, d, d))
     V.generator("rng", rng)
     Z = rng.standard_normal((m, d, d))
     Q, Rm = np.linalg.qr(Z)
@@ -246,13 +247,16 @@ class ConstitutiveMLP:
 
     def __post_init__(self) -> None:
         V.choice("kind", self.kind, ("invariant", "plain"))
-        d = V.positive_int("dim", self.dim, low=2)
+        d = V.count("dim", self.dim, low=2)
         if not isinstance(self.hidden, (tuple, list)) or not self.hidden:
             raise ValueError("hidden must be a non-empty tuple of widths")
-        hid = tuple(V.positive_int("hidden", h) for h in self.hidden)
+        hid = tuple(V.count("hidden", h) for h in self.hidden)
         if not isinstance(self.bias, (bool, np.bool_)):
             raise TypeError(f"bias must be a bool; got {type(self.bias).__name__}")
         n_in = d + d * d + 1 if self.kind == "invariant" else d * d
+        widths = (n_in,) + hid + (d * d,)
+        V.elements("the parameters set by dim and hidden",
+                   sum((widths[i] + 1) * widths[i + 1] for i in range(len(widths) - 1)))
         object.__setattr__(self, "hidden", hid)
         object.__setattr__(self, "net", DenseNet((n_in,) + hid + (d * d,), activation=GELU, bias=bool(self.bias)))
 
@@ -368,11 +372,26 @@ def chain_forces(x, stress: Callable, *, h0: float) -> np.ndarray:
     xa = V.real_array("x", x, min_ndim=1)
     if xa.shape[-1] < 2:
         raise ValueError("x must hold at least 2 nodes on its last axis")
-    if not callable(stress):
-        raise TypeError("stress must be a callable lam -> P(lam)")
+    V.function("stress", stress, what="lam -> P(lam)")
     h = V.positive_real("h0", h0)
+    return _forces(xa, stress, h, "x")
+
+
+def _forces(xa: np.ndarray, stress: Callable, h: float, what: str) -> np.ndarray:
+    """Nodal forces of checked positions; an error of ``stress`` on the stretches, or an output
+    of the wrong shape or with nan/inf, is reported naming ``what`` (the positions' argument)
+    and ``stress``."""
     lam = np.diff(xa, axis=-1) / h
-    return _springs_to_nodes(np.asarray(stress(lam), dtype=float))
+    try:
+        P = np.asarray(stress(lam), dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"stress refused the stretches of {what} (min stretch {lam.min():.3g}): {exc}") from exc
+    if P.shape != lam.shape:
+        raise ValueError(f"stress must return one stress per spring, shape {lam.shape}; got {P.shape}")
+    if not np.all(np.isfinite(P)):
+        raise ValueError(f"stress returned nan/inf on the stretches of {what} (min stretch {lam.min():.3g}, "
+                         f"max {lam.max():.3g})")
+    return _springs_to_nodes(P)
 
 
 @dataclass(frozen=True)
@@ -414,12 +433,16 @@ def simulate_chain(x0, v0, stress: Callable, *, h0: float, mass: float, dt: floa
     h = V.positive_real("h0", h0)
     m = V.positive_real("mass", mass)
     step = V.positive_real("dt", dt)
-    T = V.integer("n_steps", n_steps, 0)
+    T = V.count("n_steps", n_steps, low=0)
+    V.function("stress", stress, what="lam -> P(lam)")
+    V.elements("(n_steps + 1) * x0.size", (T + 1, xa.size))
     free = _free_mask(xa.shape[-1], bc)
+    if xa.shape[-1] < 2:
+        raise ValueError("x0 must hold at least 2 nodes on its last axis")
     va[..., ~free] = 0.0
     xs, vs = [xa.copy()], [va.copy()]
     for _ in range(T):
-        f = chain_forces(xa, stress, h0=h)
+        f = _forces(xa, stress, h, "x0 (or the trajectory started from it)")
         va = va + step * np.where(free, f, 0.0) / m
         xa = xa + step * va
         xs.append(xa.copy())
@@ -456,8 +479,9 @@ def fit_chain_law(traj: ChainTrajectory, *, mass: float, degree: int) -> np.ndar
     if not isinstance(traj, ChainTrajectory):
         raise TypeError("traj must be a ChainTrajectory (see simulate_chain)")
     m = V.positive_real("mass", mass)
-    K = V.positive_int("degree", degree)
+    K = V.count("degree", degree)
     acc = chain_accelerations(traj)
+    V.elements("degree * the number of equations", (K, acc.size))
     x = traj.x[1:-1]
     u = np.diff(x, axis=-1) / traj.h0 - 1.0                       # (T-1, ..., N-1)
     free = _free_mask(x.shape[-1], traj.bc)

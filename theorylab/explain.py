@@ -30,7 +30,13 @@ from math import comb, factorial
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
+from ._validate import (array, count, elements, flag, function, generator, integer, nonneg_real, positive_real,
+                        real, shaped_array)
+
+MAX_QUADRATURE = 1000
+"""Largest number of Gauss--Legendre nodes of :func:`integrated_gradients` (computing the nodes
+is an eigenvalue problem of size :math:`m`, about a second of CPU at the limit; a few hundred
+nodes already integrate smooth gradients to round-off)."""
 
 __all__ = [
     "TanhMLP",
@@ -61,9 +67,39 @@ class TanhMLP:
     readout: np.ndarray
     offset: float
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.weights, (list, tuple)) or len(self.weights) == 0:
+            raise TypeError("weights must be a non-empty tuple of 2-D arrays (W_1, ..., W_L); "
+                            f"got {type(self.weights).__name__}")
+        Ws = tuple(array(f"weights[{i}]", W, ndim=2, nonempty=True) for i, W in enumerate(self.weights))
+        for i in range(1, len(Ws)):
+            if Ws[i].shape[1] != Ws[i - 1].shape[0]:
+                raise ValueError(f"weights[{i}] must have {Ws[i - 1].shape[0]} columns (the rows of "
+                                 f"weights[{i - 1}]); got shape {Ws[i].shape}")
+        if not isinstance(self.biases, (list, tuple)) or len(self.biases) != len(Ws):
+            raise TypeError(f"biases must be a tuple of {len(Ws)} 1-D arrays, one per matrix of weights; "
+                            f"got {type(self.biases).__name__}")
+        bs = tuple(array(f"biases[{i}]", b, ndim=1) for i, b in enumerate(self.biases))
+        for i, (W, b) in enumerate(zip(Ws, bs)):
+            if b.shape != (W.shape[0],):
+                raise ValueError(f"biases[{i}] must have shape ({W.shape[0]},) to match weights[{i}] of shape "
+                                 f"{W.shape}; got {b.shape}")
+        v = array("readout", self.readout, shape=(Ws[-1].shape[0],))
+        object.__setattr__(self, "weights", Ws)
+        object.__setattr__(self, "biases", bs)
+        object.__setattr__(self, "readout", v)
+        object.__setattr__(self, "offset", real("offset", self.offset))
+
+    def _input(self, X) -> np.ndarray:
+        A = shaped_array("X", X, ndim=(1, 2))
+        d = self.weights[0].shape[1]
+        if A.shape[-1] != d:
+            raise ValueError(f"X must have {d} features (its last axis); got shape {A.shape}")
+        return A
+
     def value(self, X) -> np.ndarray:
         """``X`` (n, d) or (d,) -> f (n,) or ()."""
-        A = shaped_array("X", X, ndim=(1, 2))
+        A = self._input(X)
         h = A
         for W, b in zip(self.weights, self.biases):
             h = np.tanh(h @ W.T + b)
@@ -71,7 +107,7 @@ class TanhMLP:
 
     def grad(self, X) -> np.ndarray:
         r"""Input gradient :math:`\nabla f`, by backpropagation: ``X`` (n, d) -> (n, d)."""
-        A = shaped_array("X", X, ndim=(1, 2))
+        A = self._input(X)
         hs = [A]
         for W, b in zip(self.weights, self.biases):
             hs.append(np.tanh(hs[-1] @ W.T + b))
@@ -95,7 +131,9 @@ def random_tanh_mlp(widths: Sequence[int], *, rng: np.random.Generator, scale: f
     generator("rng", rng)
     if not isinstance(widths, (list, tuple)) or len(widths) < 2:
         raise ValueError("widths must be a sequence (d, n_1, ..., n_L) of at least 2 ints")
-    ws = [integer("widths", w, 1) for w in widths]
+    ws = [count(f"widths[{i}]", w) for i, w in enumerate(widths)]
+    for i in range(len(ws) - 1):
+        elements(f"widths[{i}] * widths[{i + 1}]", (ws[i], ws[i + 1]))
     s = positive_real("scale", scale)
     Ws = tuple(rng.standard_normal((ws[i + 1], ws[i])) * s / np.sqrt(ws[i]) for i in range(len(ws) - 1))
     bs = tuple(0.1 * rng.standard_normal(ws[i + 1]) for i in range(len(ws) - 1))
@@ -112,8 +150,9 @@ def gaussian_perturbations(n_samples: int, dim: int, *, sigma: float, rng: np.ra
     >>> gaussian_perturbations(3, 2, sigma=0.1, rng=np.random.default_rng(0)).shape
     (3, 2)
     """
-    n = integer("n_samples", n_samples, 1)
-    d = integer("dim", dim, 1)
+    n = count("n_samples", n_samples)
+    d = count("dim", dim)
+    elements("n_samples * dim", (n, d))
     s = nonneg_real("sigma", sigma)
     return s * generator("rng", rng).standard_normal((n, d))
 
@@ -127,8 +166,9 @@ def bernoulli_masks(n_samples: int, dim: int, *, rng: np.random.Generator, p: fl
     >>> m = bernoulli_masks(4, 3, rng=np.random.default_rng(0)); sorted(set(m.ravel().tolist())) <= [0.0, 1.0]
     True
     """
-    n = integer("n_samples", n_samples, 1)
-    d = integer("dim", dim, 1)
+    n = count("n_samples", n_samples)
+    d = count("dim", dim)
+    elements("n_samples * dim", (n, d))
     pp = nonneg_real("p", p)
     if pp > 1:
         raise ValueError(f"p must be in [0, 1]; got {pp}")
@@ -159,9 +199,13 @@ def one_hot_masks(n_samples: int, dim: int, *, rng: np.random.Generator) -> np.n
     >>> one_hot_masks(5, 3, rng=np.random.default_rng(0)).sum(axis=1).tolist()
     [1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    n = integer("n_samples", n_samples, 1)
-    d = integer("dim", dim, 1)
-    return np.eye(d)[generator("rng", rng).integers(0, d, size=n)]
+    n = count("n_samples", n_samples)
+    d = count("dim", dim)
+    elements("n_samples * dim", (n, d))
+    hot = generator("rng", rng).integers(0, d, size=n)
+    out = np.zeros((n, d))
+    out[np.arange(n), hot] = 1.0  # the rows of eye(d), without allocating it
+    return out
 
 
 def uniform_path(n_samples: int, *, low: float = 0.0, rng: np.random.Generator) -> np.ndarray:
@@ -174,7 +218,8 @@ def uniform_path(n_samples: int, *, low: float = 0.0, rng: np.random.Generator) 
     >>> bool(np.all(uniform_path(10, low=0.9, rng=np.random.default_rng(0)) >= 0.9))
     True
     """
-    n = integer("n_samples", n_samples, 1)
+    n = count("n_samples", n_samples)
+    elements("n_samples", n)
     a = nonneg_real("low", low)
     if a >= 1:
         raise ValueError(f"low must be in [0, 1); got {a}")
@@ -212,7 +257,9 @@ def shapley_kernel(masks) -> np.ndarray:
     M = shaped_array("masks", masks, ndim=2)
     d = M.shape[1]
     if d < 2:
-        raise ValueError("shapley_kernel needs dim >= 2")
+        raise ValueError(f"masks must have at least 2 columns (dim >= 2); got shape {M.shape}")
+    if not np.all((M == 0) | (M == 1)):
+        raise ValueError("masks must hold 0/1 entries (coalitions)")
     s = M.sum(axis=1).round().astype(int)
     out = np.full(M.shape[0], np.inf)
     mid = (s > 0) & (s < d)
@@ -250,10 +297,8 @@ def weighted_least_squares(Z, y, weights=None, *, intercept: bool = True) -> tup
     if weights is None:
         pi = np.ones(n)
     else:
-        pi = np.asarray(weights, dtype=float)
-        if pi.shape != (n,) or np.any(np.isnan(pi)) or np.any(pi < 0):
-            raise ValueError(f"weights must be a non-negative array of shape ({n},) (inf allowed)")
-    D = np.c_[A, np.ones(n)] if intercept else A
+        pi = array("weights", weights, shape=(n,), finite=False, low=0.0)  # +inf allowed: a constraint
+    D = np.c_[A, np.ones(n)] if flag("intercept", intercept) else A
     hard = np.isinf(pi)
     soft = ~hard
     Ds, ys, ws = D[soft], yy[soft], pi[soft]
@@ -299,11 +344,14 @@ def shapley_values(value_fn: Callable[[np.ndarray], np.ndarray], dim: int) -> np
     >>> shapley_values(lambda M: M[:, 0] * M[:, 1], 2).tolist()   # v({1,2}) = 1, else 0
     [0.5, 0.5]
     """
+    function("value_fn", value_fn, what="(masks (2^d, d)) -> values (2^d,)")
     d = integer("dim", dim, 1)
     M = all_masks(d)
     v = np.asarray(value_fn(M), dtype=float)
     if v.shape != (M.shape[0],):
         raise ValueError(f"value_fn must return shape ({M.shape[0]},); got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("value_fn returned non-finite values")
     size = M.sum(axis=1).astype(int)
     wts = np.array([factorial(s) * factorial(d - s - 1) / factorial(d) for s in range(d)])
     idx = np.arange(M.shape[0])
@@ -332,12 +380,18 @@ def integrated_gradients(grad_fn: Callable[[np.ndarray], np.ndarray], x0, *, low
     a = nonneg_real("low", low)
     if a >= 1:
         raise ValueError(f"low must be in [0, 1); got {a}")
-    m = integer("n_points", n_points, 1)
+    function("grad_fn", grad_fn, what="(X (n, d)) -> gradients (n, d)")
+    m = count("n_points", n_points, high=MAX_QUADRATURE)
+    elements("n_points * len(x0)", (m, x.size))
     xb = np.zeros_like(x) if baseline is None else shaped_array("baseline", baseline, shape=x.shape)
     t, w = np.polynomial.legendre.leggauss(m)
     t = a + (1 - a) * (t + 1) / 2
     w = w / 2  # mean over U(a, 1)
     G = np.asarray(grad_fn(xb[None, :] + t[:, None] * (x - xb)[None, :]), dtype=float)
+    if G.shape != (m, x.size):
+        raise ValueError(f"grad_fn must return shape ({m}, {x.size}); got {G.shape}")
+    if not np.all(np.isfinite(G)):
+        raise ValueError("grad_fn returned non-finite values")
     return (x - xb) * (w @ G)
 
 

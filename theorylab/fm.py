@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import expit
 from scipy.stats import rankdata
 
+from . import _validate as _V
 from ._validate import finite_array, generator, nonneg_real, positive_int, positive_real
 from .meta import Adam
 
@@ -34,12 +35,33 @@ __all__ = ["fm_logits", "fm_logits_pairwise", "optfs_gates", "Teacher", "make_te
 
 
 def _check_ids(X, n_features: int | None = None) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2 or not np.issubdtype(X.dtype, np.integer):
-        raise ValueError("X must be a 2-D integer array of feature ids (samples x fields)")
+    """Feature ids ``(n, F)``: a non-empty 2-D integer array with entries in ``[0, n_features)``."""
+    X = _V.int_array("X", X, ndim=2, nonempty=True)
     if X.min() < 0 or (n_features is not None and X.max() >= n_features):
-        raise ValueError(f"X must hold feature ids in [0, {n_features})")
+        raise ValueError(f"X must hold feature ids in [0, {n_features}); got values in "
+                         f"[{X.min()}, {X.max()}]")
     return X
+
+
+def _check_embeddings(E) -> np.ndarray:
+    E = finite_array("E", E, ndim=2)
+    if E.size == 0:
+        raise ValueError(f"E must hold at least one feature and one dimension; got shape {E.shape}")
+    return E
+
+
+def _check_gates(gates, n_features: int) -> np.ndarray:
+    g = np.ones(n_features) if gates is None else finite_array("gates", gates, ndim=1)
+    if g.shape != (n_features,):
+        raise ValueError(f"gates must have shape ({n_features},); got {g.shape}")
+    return g
+
+
+def _check_labels(y, n: int) -> np.ndarray:
+    y = finite_array("y", y, ndim=1)
+    if y.shape[0] != n or not np.isin(y, (0, 1)).all():
+        raise ValueError("y must be a 0/1 array with one label per row of X")
+    return y
 
 
 def _fm_forward(X, E, g):
@@ -67,19 +89,19 @@ def fm_logits(X, E, gates=None) -> np.ndarray:
     >>> float(fm_logits(np.array([[0, 1]]), E)[0])      # <e0, e1> = 2
     2.0
     """
-    E = finite_array("E", E, ndim=2)
+    E = _check_embeddings(E)
     X = _check_ids(X, E.shape[0])
-    g = np.ones(E.shape[0]) if gates is None else finite_array("gates", gates, ndim=1)
-    if g.shape != (E.shape[0],):
-        raise ValueError(f"gates must have shape ({E.shape[0]},); got {g.shape}")
+    g = _check_gates(gates, E.shape[0])
+    _V.elements("len(X) * fields * dim", X.size * E.shape[1])
     return _fm_forward(X, E, g)[0]
 
 
 def fm_logits_pairwise(X, E, gates=None) -> np.ndarray:
     """Reference: ``Σ_{f<f'} g_v g_v' ⟨e_v, e_v'⟩`` by an explicit loop over field pairs."""
-    E = finite_array("E", E, ndim=2)
+    E = _check_embeddings(E)
     X = _check_ids(X, E.shape[0])
-    g = np.ones(E.shape[0]) if gates is None else finite_array("gates", gates, ndim=1)
+    g = _check_gates(gates, E.shape[0])
+    _V.elements("len(X) * fields**2 * dim (the work)", X.size * X.shape[1] * E.shape[1], limit=10**11)
     out = np.zeros(X.shape[0])
     for f in range(X.shape[1]):
         for h in range(f + 1, X.shape[1]):
@@ -97,7 +119,9 @@ def optfs_gates(m, gamma: float, m0: float = 0.5) -> np.ndarray:
     array([1.])
     """
     m = finite_array("m", m)
-    return expit(positive_real("gamma", gamma) * m) / expit(float(m0))
+    gamma = positive_real("gamma", gamma)
+    m0 = _V.real("m0", m0)
+    return expit(gamma * m) / expit(m0)
 
 
 @dataclass
@@ -109,6 +133,15 @@ class Teacher:
     n_values: int
     E: np.ndarray
     useful: np.ndarray
+
+    def __post_init__(self):
+        self.n_fields = _V.count("n_fields", self.n_fields)
+        self.n_values = _V.count("n_values", self.n_values)
+        n = _V.elements("n_fields * n_values", self.n_fields * self.n_values)
+        self.E = finite_array("E", self.E, ndim=2)
+        if self.E.shape[0] != n or self.E.shape[1] == 0:
+            raise ValueError(f"E must have shape (n_fields * n_values, dim) = ({n}, dim >= 1); got {self.E.shape}")
+        self.useful = _V.bool_array("useful", self.useful, shape=(n,))
 
     @property
     def n_features(self) -> int:
@@ -125,9 +158,10 @@ def make_teacher(n_fields: int, n_values: int, *, dim: int, useful_frac: float, 
                  rng: np.random.Generator) -> Teacher:
     """A teacher FM: a random ``useful_frac`` of the features get embeddings
     ``N(0, scale²)`` in ``R^dim``; the others are zero."""
-    F = positive_int("n_fields", n_fields, low=2)
-    V = positive_int("n_values", n_values)
-    k = positive_int("dim", dim)
+    F = _V.count("n_fields", n_fields, low=2)
+    V = _V.count("n_values", n_values)
+    k = _V.count("dim", dim)
+    _V.elements("n_fields * n_values * dim", F * V * k)
     frac = nonneg_real("useful_frac", useful_frac)
     if frac > 1:
         raise ValueError(f"useful_frac must lie in [0, 1]; got {frac}")
@@ -141,7 +175,9 @@ def make_teacher(n_fields: int, n_values: int, *, dim: int, useful_frac: float, 
 
 def sample_ctr(teacher: Teacher, n_samples: int, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)``: uniform feature values per field and ``y ~ Bernoulli(σ(teacher FM))``."""
-    n = positive_int("n_samples", n_samples)
+    teacher = _V.instance("teacher", teacher, Teacher, hint="build one with make_teacher(...)")
+    n = _V.count("n_samples", n_samples)
+    _V.elements("n_samples * fields * dim", n * teacher.n_fields * teacher.E.shape[1])
     rng = generator("rng", rng)
     X = rng.integers(0, teacher.n_values, size=(n, teacher.n_fields)) + teacher.n_values * np.arange(teacher.n_fields)
     p = expit(_fm_forward(X, teacher.E, np.ones(teacher.n_features))[0])
@@ -184,14 +220,19 @@ def optfs_search(X, y, n_features: int, *, dim: int, epochs: int, batch: int, lr
     from 1 to ``final_temp`` (the code does this per epoch); ``continuation=False``
     keeps ``γ = 1`` (the ablation). The mean BCE is used, so ``λ`` is per batch.
     """
-    X = _check_ids(X, positive_int("n_features", n_features))
-    y = finite_array("y", y, ndim=1)
-    if y.shape[0] != X.shape[0] or not np.isin(y, (0, 1)).all():
-        raise ValueError("y must be a 0/1 array with one label per row of X")
+    n_features = _V.count("n_features", n_features)
+    X = _check_ids(X, n_features)
+    y = _check_labels(y, X.shape[0])
     rng = generator("rng", rng)
-    k, ep, bs = positive_int("dim", dim), positive_int("epochs", epochs), positive_int("batch", batch)
+    k, ep, bs = _V.count("dim", dim), _V.count("epochs", epochs), _V.count("batch", batch)
+    _V.elements("n_features * dim", n_features * k)
+    _V.elements("epochs * len(X) * fields * dim (the work)", ep * X.size * k, limit=10**11)
     lam = nonneg_real("lam", lam)
     ft = positive_real("final_temp", final_temp)
+    m0 = _V.real("m0", m0)
+    continuation = _V.flag("continuation", continuation)
+    init_scale = positive_real("init_scale", init_scale)
+    lr = positive_real("lr", lr)
     E = positive_real("init_scale", init_scale) * rng.standard_normal((n_features, k))
     m = np.full(n_features, float(m0))
     optE, optm = Adam(lr), Adam(lr)
@@ -226,15 +267,26 @@ def train_fm(X, y, n_features: int, *, dim: int, epochs: int, batch: int, lr: fl
     """Train FM embeddings by Adam on the mean BCE with a fixed 0/1 feature ``mask``
     (default: all kept), from ``E0`` (e.g. the OptFS rewind point) or a random start.
     Returns the embeddings (masked rows zero)."""
-    X = _check_ids(X, positive_int("n_features", n_features))
-    y = finite_array("y", y, ndim=1)
+    n_features = _V.count("n_features", n_features)
+    X = _check_ids(X, n_features)
+    y = _check_labels(y, X.shape[0])
     rng = generator("rng", rng)
-    k, ep, bs = positive_int("dim", dim), positive_int("epochs", epochs), positive_int("batch", batch)
-    g = np.ones(n_features) if mask is None else np.asarray(mask, dtype=float)
-    if g.shape != (n_features,):
-        raise ValueError(f"mask must have shape ({n_features},); got {g.shape}")
-    E = (positive_real("init_scale", init_scale) * rng.standard_normal((n_features, k))
-         if E0 is None else finite_array("E0", E0, ndim=2).copy())
+    k, ep, bs = _V.count("dim", dim), _V.count("epochs", epochs), _V.count("batch", batch)
+    _V.elements("n_features * dim", n_features * k)
+    _V.elements("epochs * len(X) * fields * dim (the work)", ep * X.size * k, limit=10**11)
+    lr = positive_real("lr", lr)
+    if mask is None:
+        g = np.ones(n_features)
+    else:
+        g = _V.array("mask", mask, shape=(n_features,))
+        if not np.isin(g, (0, 1)).all():
+            raise ValueError("mask must hold 0/1 (or boolean) entries")
+    if E0 is None:
+        E = positive_real("init_scale", init_scale) * rng.standard_normal((n_features, k))
+    else:
+        E = finite_array("E0", E0, ndim=2).copy()
+        if E.shape != (n_features, k):
+            raise ValueError(f"E0 must have shape (n_features, dim) = ({n_features}, {k}); got {E.shape}")
     opt = Adam(lr)
     n = X.shape[0]
     for _ in range(ep):

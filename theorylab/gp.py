@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import solve_triangular
 
+from . import _validate as V
 from ._validate import finite_array, generator, nonneg_real, positive_int, positive_real, unit_interval
 
 __all__ = [
@@ -67,6 +68,7 @@ def rbf_kernel(X1, X2=None, *, lengthscale) -> np.ndarray:
     ls = finite_array("lengthscale", lengthscale, ndim=(0, 1))
     if np.any(ls <= 0) or (ls.ndim == 1 and ls.size != X1.shape[1]):
         raise ValueError(f"lengthscale must be positive, scalar or one per column ({X1.shape[1]})")
+    V.elements("len(X1) * len(X2)", X1.shape[0] * X2.shape[0])
     A, B = X1 / ls, X2 / ls
     d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2 * A @ B.T
     return np.exp(-0.5 * np.maximum(d2, 0.0))
@@ -82,11 +84,10 @@ def overlap_kernel(a1, a2=None, *, rho: float) -> np.ndarray:
            [0.3, 1. , 0.3],
            [1. , 0.3, 1. ]])
     """
-    a1 = np.asarray(a1)
-    a2 = a1 if a2 is None else np.asarray(a2)
-    if a1.ndim != 1 or a2.ndim != 1 or not np.issubdtype(a1.dtype, np.integer) or not np.issubdtype(a2.dtype, np.integer):
-        raise ValueError("a1 and a2 must be 1-D integer arrays of category labels")
+    a1 = V.int_array("a1", a1, ndim=1)
+    a2 = a1 if a2 is None else V.int_array("a2", a2, ndim=1)
     rho = unit_interval("rho", rho)
+    V.elements("len(a1) * len(a2)", a1.size * a2.size)
     return rho + (1 - rho) * (a1[:, None] == a2[None, :])
 
 
@@ -133,16 +134,19 @@ def hamming_exp_kernel(A1, A2=None, *, theta: float) -> np.ndarray:
     if not (np.isin(A1, (0, 1)).all() and np.isin(A2, (0, 1)).all()):
         raise ValueError("A1 and A2 must hold 0/1 entries")
     theta = positive_real("theta", theta)
+    V.elements("len(A1) * len(A2) * n_bits", A1.shape[0] * A2.shape[0] * A1.shape[1])
     ham = np.abs(A1[:, None, :] - A2[None, :, :]).mean(-1)
     return np.exp(theta * (1.0 - ham))
 
 
-def _check_K(K) -> np.ndarray:
-    K = finite_array("K", K, ndim=2)
+def _check_K(K, name: str = "K") -> np.ndarray:
+    K = finite_array(name, K, ndim=2)
     if K.shape[0] != K.shape[1]:
-        raise ValueError(f"K must be square; got {K.shape}")
+        raise ValueError(f"{name} must be square; got {K.shape}")
+    if K.size == 0:
+        raise ValueError(f"{name} must not be empty (a domain of at least one point)")
     if not np.allclose(K, K.T, rtol=1e-10, atol=1e-12):
-        raise ValueError("K must be symmetric")
+        raise ValueError(f"{name} must be symmetric")
     return K
 
 
@@ -161,7 +165,8 @@ def sample_prior(K, n_samples: int, *, rng: np.random.Generator, jitter: float =
     (2, 3)
     """
     K = _check_K(K)
-    n = positive_int("n_samples", n_samples)
+    n = V.count("n_samples", n_samples)
+    V.elements("n_samples * len(K)", n * K.shape[0])
     rng = generator("rng", rng)
     jitter = nonneg_real("jitter", jitter)
     try:
@@ -193,19 +198,22 @@ def posterior(K, idx, y, *, noise: float) -> tuple[np.ndarray, np.ndarray]:
     (array([0.5, 0. ]), array([0.5, 1. ]))
     """
     K = _check_K(K)
-    idx = np.asarray(idx)
-    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or np.any(idx < 0) or np.any(idx >= K.shape[0]):
-        raise ValueError(f"idx must be a 1-D integer array with values in [0, {K.shape[0]})")
+    idx = V.int_array("idx", idx, ndim=1, low=0, high=K.shape[0] - 1)
+    V.elements("len(idx) * (len(idx) + len(K))", idx.size * (idx.size + K.shape[0]))
     y = finite_array("y", y, ndim=1)
     if y.shape != idx.shape:
         raise ValueError(f"y must have the shape of idx {idx.shape}; got {y.shape}")
     s2 = positive_real("noise", noise) ** 2
     if idx.size == 0:
         return np.zeros(K.shape[0]), K.copy()
-    L = np.linalg.cholesky(K[np.ix_(idx, idx)] + s2 * np.eye(idx.size))
-    V = solve_triangular(L, K[idx, :], lower=True)             # (t, n)
+    try:
+        L = np.linalg.cholesky(K[np.ix_(idx, idx)] + s2 * np.eye(idx.size))
+    except np.linalg.LinAlgError:
+        raise ValueError("K[idx, idx] + noise**2 * I is not positive definite: K must be a covariance "
+                         "(positive semi-definite)") from None
+    Vt = solve_triangular(L, K[idx, :], lower=True)             # (t, n)
     alpha = solve_triangular(L, y, lower=True)
-    return V.T @ alpha, K - V.T @ V
+    return Vt.T @ alpha, K - Vt.T @ Vt
 
 
 class FinitePosterior:
@@ -232,12 +240,13 @@ class FinitePosterior:
 
     def __init__(self, K, *, n_reps: int, noise: float):
         K = _check_K(K)
-        self.R = positive_int("n_reps", n_reps)
+        self.R = V.count("n_reps", n_reps)
+        V.elements("n_reps * len(K) ** 2 (the covariances)", 2 * self.R * K.size)
         self.noise2 = positive_real("noise", noise) ** 2
         self.mean = np.zeros((self.R, K.shape[0]))
         self.cov = np.broadcast_to(K, (self.R,) + K.shape).copy()
         self.info_gain = np.zeros(self.R)
-        self._buf = np.empty_like(self.cov)
+        self._buf = np.zeros_like(self.cov)  # scratch for update(); zeros so that instances compare equal
 
     @property
     def var(self) -> np.ndarray:
@@ -246,10 +255,9 @@ class FinitePosterior:
 
     def update(self, x, y) -> None:
         """Condition repetition ``r`` on ``y[r]`` observed at point ``x[r]``."""
-        x = np.asarray(x)
+        n = self.mean.shape[1]
+        x = V.int_array("x", x, shape=(self.R,), low=0, high=n - 1)
         y = finite_array("y", y, ndim=1)
-        if x.shape != (self.R,) or not np.issubdtype(x.dtype, np.integer):
-            raise ValueError(f"x must be an integer array of shape ({self.R},)")
         if y.shape != (self.R,):
             raise ValueError(f"y must have shape ({self.R},); got {y.shape}")
         r = np.arange(self.R)
@@ -337,32 +345,41 @@ def run_gp_bandit(K, f, *, n_contexts: int, n_arms: int, T: int, policy: str, no
     1
     """
     K = _check_K(K)
-    C = positive_int("n_contexts", n_contexts)
-    A = positive_int("n_arms", n_arms)
+    C = V.count("n_contexts", n_contexts)
+    A = V.count("n_arms", n_arms)
     if K.shape[0] != C * A:
-        raise ValueError(f"K must be (C*A, C*A) = ({C * A}, {C * A}); got {K.shape}")
+        raise ValueError(f"K must be (n_contexts*n_arms, n_contexts*n_arms) = ({C * A}, {C * A}); got {K.shape}")
     f = finite_array("f", f, ndim=2)
+    if f.shape[0] == 0:
+        raise ValueError(f"f must hold at least one reward function (row); got shape {f.shape}")
     if f.shape[1] != C * A:
-        raise ValueError(f"f must have C*A = {C * A} columns; got {f.shape}")
-    T = positive_int("T", T)
-    if policy not in GP_POLICIES:
-        raise ValueError(f"policy must be one of {GP_POLICIES}; got {policy!r}")
+        raise ValueError(f"f must have n_contexts*n_arms = {C * A} columns; got {f.shape}")
+    T = V.count("T", T)
+    policy = V.choice("policy", policy, GP_POLICIES)
     rng = generator("rng", rng)
     sigma = positive_real("noise", noise)
     R = f.shape[0]
-    Kl = K if K_learner is None else _check_K(K_learner)
+    V.elements("len(f) * T", R * T)
+    V.elements("T * len(f) * len(K) ** 2 (the posterior updates)", T * R * K.size, limit=10**11)
+    Kl = K if K_learner is None else _check_K(K_learner, "K_learner")
     if Kl.shape != K.shape:
         raise ValueError(f"K_learner must have the shape of K {K.shape}; got {Kl.shape}")
+    delta = unit_interval("delta", delta)
+    if delta == 0:
+        raise ValueError("delta must lie in (0, 1)")
     if contexts is None:
         ctx = rng.integers(0, C, size=(R, T))
     else:
-        ctx = np.asarray(contexts)
-        if ctx.shape != (R, T) or not np.issubdtype(ctx.dtype, np.integer) or ctx.min() < 0 or ctx.max() >= C:
-            raise ValueError(f"contexts must be an integer array of shape ({R}, {T}) with values in [0, {C})")
+        ctx = V.int_array("contexts", contexts, low=0, high=C - 1)
+        if ctx.shape != (R, T):
+            raise ValueError(f"contexts must have shape (len(f), T) = ({R}, {T}); got {ctx.shape}")
     if beta is None:
         b = srinivas_beta(np.arange(1, T + 1), C * A, delta)
     else:
-        b = np.broadcast_to(finite_array("beta", beta, ndim=(0, 1)), (T,)).astype(float)
+        b = finite_array("beta", beta, ndim=(0, 1))
+        if b.ndim == 1 and b.shape != (T,):
+            raise ValueError(f"beta must be a scalar or have shape (T,) = ({T},); got {b.shape}")
+        b = np.broadcast_to(b, (T,)).astype(float)
         if np.any(b < 0):
             raise ValueError("beta must be >= 0")
     fa = f.reshape(R, C, A)

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
+from ._validate import (array, count, elements, flag, generator, instance, integer, nonneg_real, positive_real,
+                        real, shaped_array)
 
 __all__ = [
     "sample_tasks",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 LOGV_CLIP = 10.0
+
+MAX_STEPS = 10**6
+"""Largest ``n_steps`` of :func:`train_icl` (one Adam step each)."""
 
 
 def sample_tasks(n_tasks: int, length: int, dim: int, *, rng: np.random.Generator,
@@ -55,18 +59,20 @@ def sample_tasks(n_tasks: int, length: int, dim: int, *, rng: np.random.Generato
     >>> X.shape, y.shape, w.shape
     ((3, 5, 2), (3, 5), (3, 2))
     """
-    T = integer("n_tasks", n_tasks, 1)
-    L = integer("length", length, 1)
-    d = integer("dim", dim, 1)
+    T = count("n_tasks", n_tasks)
+    L = count("length", length)
+    d = count("dim", dim)
+    elements("n_tasks * length * dim", (T, L, d))
     tw = nonneg_real("w_scale", w_scale)
+    wm = real("w_mean", w_mean)
     s = nonneg_real("noise", noise)
     generator("rng", rng)
-    c = np.asarray(x_scale, dtype=float)
+    c = array("x_scale", x_scale, low=0.0)
     if c.ndim == 0:
         c = np.full(T, float(c))
-    if c.shape != (T,) or np.any(~np.isfinite(c)) or np.any(c < 0):
-        raise ValueError(f"x_scale must be a scalar or an array of shape ({T},) of values >= 0")
-    w = float(w_mean) + tw * rng.standard_normal((T, d))
+    if c.shape != (T,):
+        raise ValueError(f"x_scale must be a scalar or an array of shape (n_tasks,) = ({T},); got {c.shape}")
+    w = wm + tw * rng.standard_normal((T, d))
     X = c[:, None, None] * rng.standard_normal((T, L, d))
     y = np.einsum("tld,td->tl", X, w) + s * rng.standard_normal((T, L))
     return X, y, w
@@ -85,6 +91,7 @@ def prefix_features(X, y) -> np.ndarray:
     A = shaped_array("X", X, ndim=3)
     b = shaped_array("y", y, shape=A.shape[:2])
     T, L, d = A.shape
+    elements("the features of X (T * L * d(d+3)/2)", (T, L, d * (d + 3) // 2 + 2))
     iu = np.triu_indices(d)
     outer = (A[..., :, None] * A[..., None, :])[..., iu[0], iu[1]]  # (T, L, d(d+1)/2)
     xy = A * b[..., None]
@@ -117,12 +124,14 @@ def bayes_prefix_predictive(X, y, *, prior_var: float = 1.0, noise_var: float = 
     b = shaped_array("y", y, shape=A.shape[:2])
     t2 = positive_real("prior_var", prior_var)
     s2 = positive_real("noise_var", noise_var)
+    m0 = real("prior_mean", prior_mean)
     d = A.shape[2]
+    elements("the Gram matrices of X (T * L * d * d)", (A.shape[0], A.shape[1], d, d))
     lam = s2 / t2
     G = A[..., :, None] * A[..., None, :]
     G = np.cumsum(G, axis=1) - G + lam * np.eye(d)
     r = A * b[..., None]
-    r = np.cumsum(r, axis=1) - r + lam * float(prior_mean)
+    r = np.cumsum(r, axis=1) - r + lam * m0
     Ginv = np.linalg.inv(G)
     m = np.einsum("tlde,tle->tld", Ginv, r)
     mu = np.einsum("tld,tld->tl", A, m)
@@ -154,8 +163,9 @@ def init_icl(n_features: int, width: int = 64, *, rng: np.random.Generator) -> I
     >>> p = init_icl(9, 8, rng=np.random.default_rng(0)); [w.shape for w in p.W]
     [(8, 9), (8, 8), (2, 8)]
     """
-    pdim = integer("n_features", n_features, 1)
-    h = integer("width", width, 1)
+    pdim = count("n_features", n_features)
+    h = count("width", width)
+    elements("width * (n_features + width)", (h, pdim + h))
     generator("rng", rng)
     sizes = [(h, pdim), (h, h), (2, h)]
     W = [rng.standard_normal(s) * np.sqrt(1.0 / s[1]) for s in sizes]
@@ -174,6 +184,15 @@ def _forward(p: ICLParams, F: np.ndarray):
     return out, (F, h1, h2)
 
 
+def _params_and_features(p, F, ndim=None) -> np.ndarray:
+    instance("p", p, ICLParams, hint="build one with init_icl or train_icl")
+    A = shaped_array("F", F, ndim=ndim)
+    width = p.W[0].shape[1]
+    if A.ndim == 0 or A.shape[-1] != width:
+        raise ValueError(f"F must have {width} features (its last axis, the input width of p); got shape {A.shape}")
+    return A
+
+
 def icl_predict(p: ICLParams, F) -> tuple[np.ndarray, np.ndarray]:
     r"""Predictive mean and variance :math:`(\hat\mu, \hat v)` for features ``F`` (..., p).
 
@@ -184,7 +203,7 @@ def icl_predict(p: ICLParams, F) -> tuple[np.ndarray, np.ndarray]:
     >>> mu, v = icl_predict(p, np.zeros((3, 5))); mu.shape, bool(np.all(v > 0))
     ((3,), True)
     """
-    A = shaped_array("F", F)
+    A = _params_and_features(p, F)
     out, _ = _forward(p, A.reshape(-1, A.shape[-1]))
     s = np.clip(out[:, 1], -LOGV_CLIP, LOGV_CLIP)
     return out[:, 0].reshape(A.shape[:-1]), np.exp(s).reshape(A.shape[:-1])
@@ -198,6 +217,9 @@ def icl_loss_and_grad(p: ICLParams, F, y, *, mse: bool = False):
 
     Returns ``(loss, grads)`` with ``grads`` in the order of ``p.arrays()``.
     """
+    F = _params_and_features(p, F, ndim=2)
+    y = shaped_array("y", y, shape=(F.shape[0],))
+    mse = flag("mse", mse)
     out, (Fm, h1, h2) = _forward(p, F)
     n = F.shape[0]
     mu, s = out[:, 0], out[:, 1]
@@ -254,22 +276,33 @@ def train_icl(*, n_steps: int, batch_tasks: int, length: int, dim: int, rng: np.
     >>> losses.shape
     (30,)
     """
-    S = integer("n_steps", n_steps, 1)
-    B = integer("batch_tasks", batch_tasks, 1)
-    L = integer("length", length, 1)
-    d = integer("dim", dim, 1)
+    S = count("n_steps", n_steps, high=MAX_STEPS)
+    B = count("batch_tasks", batch_tasks)
+    L = count("length", length)
+    d = count("dim", dim)
+    elements("batch_tasks * length * dim", (B, L, d))
+    elements("the features of a batch (batch_tasks * length * d(d+3)/2)", (B, L, d * (d + 3) // 2 + 2))
+    h = count("width", width)
     lr0 = positive_real("lr", lr)
+    warm = integer("warmup", warmup, low=0)
+    lr_fin = positive_real("lr_final", lr_final)
     generator("rng", rng)
-    scales = np.asarray(x_scales, dtype=float)
+    scales = array("x_scales", x_scales, ndim=1, nonempty=True, low=0.0)
     if pool is not None:
+        if isinstance(pool, (str, bytes)) or not isinstance(pool, (tuple, list)) or len(pool) != 2:
+            raise TypeError(f"pool must be a pair (X (n, L, d), y (n, L)) of sequences; got {type(pool).__name__}")
         PX = shaped_array("pool[0]", pool[0], ndim=3)
         Py = shaped_array("pool[1]", pool[1], shape=PX.shape[:2])
         PF = prefix_features(PX, Py).reshape(PX.shape[0], PX.shape[1], -1)
         pdim = PF.shape[-1]
     else:
         pdim = d * (d + 1) // 2 + 2 * d + 2
-    p = init_icl(pdim, width, rng=rng) if params is None else params
-    decay = float(lr_final) ** (1.0 / max(S - 1, 1))
+    if params is not None:
+        instance("params", params, ICLParams, hint="build one with init_icl or train_icl")
+        if params.W[0].shape[1] != pdim:
+            raise ValueError(f"params must take {pdim} input features; got input width {params.W[0].shape[1]}")
+    p = init_icl(pdim, h, rng=rng) if params is None else params
+    decay = lr_fin ** (1.0 / max(S - 1, 1))
     losses = np.empty(S)
     for k in range(S):
         if pool is None:
@@ -281,7 +314,7 @@ def train_icl(*, n_steps: int, batch_tasks: int, length: int, dim: int, rng: np.
             idx = rng.integers(0, PX.shape[0], size=B)
             F = PF[idx].reshape(-1, pdim)
             yy = Py[idx].reshape(-1)
-        loss, grads = icl_loss_and_grad(p, F, yy, mse=k < warmup)
+        loss, grads = icl_loss_and_grad(p, F, yy, mse=k < warm)
         _adam(p, grads, lr0 * decay**k)
         losses[k] = loss
     return p, losses

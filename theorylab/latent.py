@@ -25,7 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import generator, integer, nonneg_real, positive_real, shaped_array
+from ._validate import (array, choice, count, elements, flag, generator, int_array, integer, nonneg_real,
+                        positive_real, shaped_array)
+
+MAX_GMM_INITS = 1000
+"""Largest ``n_init`` of :func:`gmm_pretrain` (one EM run each)."""
 
 __all__ = [
     "sample_factor_model",
@@ -61,12 +65,13 @@ def sample_factor_model(n_samples: int, B, beta=None, *, rng: np.random.Generato
     >>> X.shape, Z.shape, y.shape
     ((5, 4), (5, 2), (5,))
     """
-    n = integer("n_samples", n_samples, 1)
+    n = count("n_samples", n_samples)
     Bm = shaped_array("B", B, ndim=2)
     s2 = nonneg_real("noise_var", noise_var)
     sl = nonneg_real("label_noise", label_noise)
     generator("rng", rng)
     d, r = Bm.shape
+    elements("n_samples * (dim + rank)", (n, d + r))
     Z = rng.standard_normal((n, r))
     M = np.sqrt(s2) * rng.standard_normal((n, d))
     X = Z @ Bm.T + M
@@ -126,7 +131,7 @@ def ppca_fit(X, rank: int, *, noise_var: float | None = 1.0, center: bool = Fals
     r = integer("rank", rank, 1)
     if r >= d:
         raise ValueError(f"rank must be < dim = {d}; got {r}")
-    if center:
+    if flag("center", center):
         A = A - A.mean(axis=0)
     C = A.T @ A / m
     lam, U = np.linalg.eigh(C)
@@ -146,9 +151,21 @@ def ols_fit(F, y) -> np.ndarray:
     [2.0]
     """
     A = shaped_array("F", F, ndim=(2, 3))
-    b = shaped_array("y", y, shape=A.shape[:-1])
+    b = _rows_of("y", y, "F", A)
     G = np.swapaxes(A, -1, -2) @ A
-    return np.linalg.solve(G, (np.swapaxes(A, -1, -2) @ b[..., None]))[..., 0]
+    try:
+        return np.linalg.solve(G, (np.swapaxes(A, -1, -2) @ b[..., None]))[..., 0]
+    except np.linalg.LinAlgError:
+        raise ValueError("F must have full column rank (F^T F is singular)") from None
+
+
+def _rows_of(name, v, of, A, *, nonempty=True) -> np.ndarray:
+    """``v`` as one value per row of ``A`` (shape ``A.shape[:-1]``), the message naming both."""
+    b = shaped_array(name, v, nonempty=nonempty)
+    if b.shape != A.shape[:-1]:
+        raise ValueError(f"{name} must have shape {A.shape[:-1]}, one value per row of {of} "
+                         f"(shape {A.shape}); got {b.shape}")
+    return b
 
 
 def excess_risk(w, w_star, Sigma) -> np.ndarray:
@@ -177,14 +194,19 @@ def ols_expected_excess_risk(n_features: int, n_samples: int, *, residual_var: f
     >>> ols_expected_excess_risk(3, 50, residual_var=2.0)
     0.13043478260869565
     """
-    p = integer("n_features", n_features, 1)
-    n = integer("n_samples", n_samples, p + 2)
+    p = count("n_features", n_features)
+    n = integer("n_samples", n_samples)
+    if n < p + 2:
+        raise ValueError(f"n_samples must be >= n_features + 2 = {p + 2} (the expectation is finite only "
+                         f"for n > p + 1); got n_samples = {n}")
     return nonneg_real("residual_var", residual_var) * p / (n - p - 1)
 
 
 def _context(X, y):
     A = shaped_array("X", X, ndim=(2, 3), nonempty=False)
-    b = shaped_array("y", y, shape=A.shape[:-1], nonempty=False)
+    if A.shape[-1] == 0:
+        raise ValueError(f"X must have at least one feature (last axis); got shape {A.shape}")
+    b = _rows_of("y", y, "X", A, nonempty=False)
     return A, b
 
 
@@ -258,6 +280,12 @@ def nig_posterior(X, y, *, V0, a0: float, b0: float):
         raise ValueError("nig_posterior takes one context X (t, d)")
     d = A.shape[1]
     V0m = shaped_array("V0", V0, shape=(d, d))
+    if not np.allclose(V0m, V0m.T):
+        raise ValueError("V0 must be symmetric (a prior covariance)")
+    try:
+        np.linalg.cholesky(V0m)
+    except np.linalg.LinAlgError:
+        raise ValueError("V0 must be positive definite (a prior covariance)") from None
     a = positive_real("a0", a0)
     bb = positive_real("b0", b0)
     Pn = np.linalg.inv(V0m) + A.T @ A
@@ -294,9 +322,14 @@ def gaussian_nll(y, mean, var) -> np.ndarray:
     >>> round(float(gaussian_nll(0.0, 0.0, 1.0)), 6)
     0.918939
     """
-    yy, mu, v = (np.asarray(a, dtype=float) for a in (y, mean, var))
-    if np.any(v <= 0):
-        raise ValueError("var must be > 0")
+    yy = array("y", y)
+    mu = array("mean", mean)
+    v = array("var", var, low=0.0, low_open=True)
+    try:
+        np.broadcast_shapes(yy.shape, mu.shape, v.shape)
+    except ValueError:
+        raise ValueError(f"y, mean and var must broadcast together; got shapes {yy.shape}, {mu.shape}, "
+                         f"{v.shape}") from None
     return 0.5 * np.log(2 * np.pi * v) + (yy - mu) ** 2 / (2 * v)
 
 
@@ -317,11 +350,12 @@ def gmm_pretrain(X, n_components: int, *, rng: np.random.Generator,
     from sklearn.mixture import GaussianMixture
 
     A = shaped_array("X", X, ndim=2)
-    k = integer("n_components", n_components, 1)
+    k = count("n_components", n_components, high=A.shape[0])
+    cov = choice("covariance_type", covariance_type, ("full", "tied", "diag", "spherical"))
+    n_init = count("n_init", n_init, high=MAX_GMM_INITS)
     generator("rng", rng)
     seed = int(rng.integers(0, 2**31 - 1))
-    return GaussianMixture(n_components=k, covariance_type=covariance_type,
-                           n_init=integer("n_init", n_init, 1), random_state=seed).fit(A)
+    return GaussianMixture(n_components=k, covariance_type=cov, n_init=n_init, random_state=seed).fit(A)
 
 
 def gmm_label_map(gmm, X_labeled, y_labeled, *, n_classes: int) -> np.ndarray:
@@ -341,13 +375,17 @@ def gmm_label_map(gmm, X_labeled, y_labeled, *, n_classes: int) -> np.ndarray:
     >>> m[g.predict(np.array([[-4.0, -6.0]]))].tolist()
     [1]
     """
+    if not (hasattr(gmm, "predict_proba") and hasattr(gmm, "means_")):
+        raise TypeError(f"gmm must be a fitted Gaussian mixture (from gmm_pretrain); got {type(gmm).__name__}")
     A = shaped_array("X_labeled", X_labeled, ndim=2)
-    yl = np.asarray(y_labeled)
-    if yl.shape != (A.shape[0],) or not np.issubdtype(yl.dtype, np.integer):
-        raise ValueError(f"y_labeled must be integer labels of shape ({A.shape[0]},)")
-    K = integer("n_classes", n_classes, 2)
+    if A.shape[1] != gmm.means_.shape[1]:
+        raise ValueError(f"X_labeled must have {gmm.means_.shape[1]} features (as gmm was fitted on); "
+                         f"got shape {A.shape}")
+    yl = int_array("y_labeled", y_labeled, shape=(A.shape[0],))
+    K = count("n_classes", n_classes, low=2)
+    elements("len(X_labeled) * n_classes", (A.shape[0], K))
     if yl.min() < 0 or yl.max() >= K:
-        raise ValueError(f"y_labeled must lie in 0..{K - 1}")
+        raise ValueError(f"y_labeled must lie in 0..{K - 1} (n_classes = {K})")
     R = gmm.predict_proba(A)  # (n, C)
     counts = R.T @ np.eye(K)[yl]  # (C, K)
     return np.argmax(counts, axis=1)

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _validate as V
 from ._validate import finite_array, generator, nonneg_real, positive_int, positive_real, unit_interval
 
 __all__ = [
@@ -68,8 +69,9 @@ class Adam:
 
     def step(self, params, grad, *, maximize: bool = False) -> np.ndarray:
         """Return the updated parameters (the input is not modified)."""
-        params = np.asarray(params, dtype=float)
-        grad = np.asarray(grad, dtype=float)
+        params = V.array("params", params)
+        grad = V.array("grad", grad)
+        maximize = V.flag("maximize", maximize)
         if grad.shape != params.shape:
             raise ValueError(f"grad must have the shape of params {params.shape}; got {grad.shape}")
         if self.m is None:
@@ -89,6 +91,13 @@ class Adam:
 # --------------------------------------------------------------------------- #
 # categorical policies
 # --------------------------------------------------------------------------- #
+def _axis(name: str, axis, a: np.ndarray, a_name: str) -> int:
+    """An axis of the array ``a`` (at least 1-D; negative counts from the end), as an int."""
+    if a.ndim == 0:
+        raise ValueError(f"{a_name} must be an array with at least one axis; got a scalar")
+    return V.integer(name, axis, low=-a.ndim, high=a.ndim - 1)
+
+
 def softmax(z, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax ``exp(z − max z) / Σ exp(z − max z)`` along ``axis``.
 
@@ -97,7 +106,14 @@ def softmax(z, axis: int = -1) -> np.ndarray:
     >>> softmax(np.array([0.0, np.log(3.0)]))
     array([0.25, 0.75])
     """
-    z = np.asarray(z, dtype=float)
+    z = V.array("z", z)
+    axis = _axis("axis", axis, z, "z")
+    if z.shape[axis] == 0:
+        raise ValueError(f"z must have at least one entry along axis {axis}; got shape {z.shape}")
+    return _softmax(z, axis)
+
+
+def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -110,7 +126,12 @@ def categorical_entropy(p, axis: int = -1) -> np.ndarray:
     >>> float(categorical_entropy(np.full(4, 0.25)))  # log 4
     1.3862943611198906
     """
-    p = np.asarray(p, dtype=float)
+    p = V.array("p", p, low=0.0, high=1.0)
+    axis = _axis("axis", axis, p, "p")
+    return _entropy(p, axis)
+
+
+def _entropy(p: np.ndarray, axis: int = -1) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     return -t.sum(axis=axis)
@@ -142,7 +163,10 @@ def progress_schedule(phi, n_steps: int) -> np.ndarray:
     array([0. , 0.5, 1. , 1.5])
     """
     phi = finite_array("phi", phi, ndim=(1, 2))
-    N = positive_int("n_steps", n_steps)
+    if phi.size == 0:
+        raise ValueError(f"phi must hold at least one coefficient; got shape {phi.shape}")
+    N = V.count("n_steps", n_steps)
+    V.elements("n_steps * phi.size", N * phi.size)
     s = np.arange(N) / N
     powers = s[None, :] ** np.arange(phi.shape[-1])[:, None]        # (d, N)
     return phi @ powers
@@ -189,12 +213,14 @@ def reinforce_bandit_lifetime(log_eta, mu, *, batch: int, rng: np.random.Generat
     log_eta = finite_array("log_eta", log_eta, ndim=(1, 2))
     if log_eta.ndim == 1:
         log_eta = log_eta[None, :]
-    mu = finite_array("mu", mu, ndim=2)
-    if np.any(mu < 0) or np.any(mu > 1):
-        raise ValueError("mu must hold Bernoulli means in [0, 1]")
-    B = positive_int("batch", batch)
+    mu = _means("mu", mu)
+    B = V.count("batch", batch)
+    return_entropy = V.flag("return_entropy", return_entropy)
     P, N = log_eta.shape
     T, K = mu.shape
+    V.elements("n_steps * tasks * batch (the shared uniforms)", 2 * N * T * B)
+    V.elements("population * tasks * batch * arms (one update)", P * T * B * K)
+    V.elements("n_steps * population * tasks * batch * arms (the work)", N * P * T * B * K, limit=10**11)
     if z0 is None:
         z = np.zeros((P, T, K))
     else:
@@ -202,13 +228,15 @@ def reinforce_bandit_lifetime(log_eta, mu, *, batch: int, rng: np.random.Generat
         if z0.shape[-2:] != (T, K) or (z0.ndim == 3 and z0.shape[0] != P):
             raise ValueError(f"z0 must have shape (T, K)=({T}, {K}) or (P, T, K)=({P}, {T}, {K}); got {z0.shape}")
         z = np.broadcast_to(z0, (P, T, K)).copy()
+    if log_eta.size and log_eta.max() > 700.0:
+        raise ValueError(f"log_eta must be <= 700 (exp(log_eta) overflows float64); got max {log_eta.max():.6g}")
     eta = np.exp(log_eta)                                           # (P, N)
     u_act = rng.random((N, T, B))
     u_rew = rng.random((N, T, B))
     arms = np.arange(K)
-    ent = [categorical_entropy(softmax(z)).mean(axis=1)] if return_entropy else None
+    ent = [_entropy(_softmax(z)).mean(axis=1)] if return_entropy else None
     for n in range(N):
-        pi = softmax(z)                                             # (P, T, K)
+        pi = _softmax(z)                                             # (P, T, K)
         cdf = np.cumsum(pi, axis=-1)
         a = (cdf[:, :, None, :] < u_act[n][None, :, :, None]).sum(-1)   # (P, T, B)
         np.minimum(a, K - 1, out=a)
@@ -219,11 +247,33 @@ def reinforce_bandit_lifetime(log_eta, mu, *, batch: int, rng: np.random.Generat
         g = np.einsum("ptb,ptbk->ptk", adv, onehot) / B
         z += eta[:, n, None, None] * g
         if return_entropy:
-            ent.append(categorical_entropy(softmax(z)).mean(axis=1))
-    out = {"reward": (softmax(z) * mu[None]).sum(-1), "z": z}
+            ent.append(_entropy(_softmax(z)).mean(axis=1))
+    if not np.all(np.isfinite(z)):
+        raise ValueError("log_eta is too large: the step sizes exp(log_eta) made the logits overflow")
+    out = {"reward": (_softmax(z) * mu[None]).sum(-1), "z": z}
     if return_entropy:
         out["entropy"] = np.stack(ent, axis=1)
     return out
+
+
+def _means(name: str, mu) -> np.ndarray:
+    """Bernoulli arm means ``(T, K)``: a non-empty 2-D array in ``[0, 1]``."""
+    mu = finite_array(name, mu, ndim=2)
+    if mu.size == 0:
+        raise ValueError(f"{name} must hold at least one task and one arm; got shape {mu.shape}")
+    if np.any(mu < 0) or np.any(mu > 1):
+        raise ValueError(f"{name} must hold Bernoulli means in [0, 1]")
+    return mu
+
+
+def _objective_values(vals, shape: tuple) -> np.ndarray:
+    """The objective's return value, checked: shape ``shape`` and finite."""
+    vals = np.asarray(vals, dtype=float)
+    if vals.shape != shape:
+        raise ValueError(f"objective must return shape {shape}; got {vals.shape}")
+    if not np.all(np.isfinite(vals)):
+        raise ValueError("objective returned non-finite values (nan/inf)")
+    return vals
 
 
 # --------------------------------------------------------------------------- #
@@ -300,19 +350,23 @@ def es_ascent(objective: Callable[..., np.ndarray], phi0, *, sigma: float, n_pai
     True
     """
     rng = generator("rng", rng)
+    objective = V.function("objective", objective, what="objective(Phi, *, rng) -> (P,) fitness")
     phi = finite_array("phi0", phi0, ndim=1).copy()
     sigma = positive_real("sigma", sigma)
-    n = positive_int("n_pairs", n_pairs)
-    G = positive_int("n_generations", n_generations)
+    n = V.count("n_pairs", n_pairs)
+    G = V.count("n_generations", n_generations)
+    use_ranks = V.flag("use_ranks", use_ranks)
+    callback = V.optional(V.function, "callback", callback, what="callback(generation, phi, fitness)")
+    V.elements("n_pairs * len(phi0) (one population)", (2 * n + 1) * phi.size)
+    V.elements("n_generations * len(phi0) (the history)", (G + 1) * phi.size)
+    V.elements("n_generations * n_pairs * len(phi0) (the work)", G * (2 * n + 1) * phi.size, limit=10**11)
     opt = Adam(lr)
     hist = [phi.copy()]
     fit = np.empty(G)
     for g in range(G):
         eps = rng.standard_normal((n, phi.size))
         Phi = np.vstack([phi + sigma * eps, phi - sigma * eps, phi[None]])
-        vals = np.asarray(objective(Phi, rng=np.random.default_rng(rng.integers(2**63))), dtype=float)
-        if vals.shape != (2 * n + 1,):
-            raise ValueError(f"objective must return shape ({2 * n + 1},); got {vals.shape}")
+        vals = _objective_values(objective(Phi, rng=np.random.default_rng(rng.integers(2**63))), (2 * n + 1,))
         shaped = centered_ranks(vals[:2 * n]) if use_ranks else vals[:2 * n]
         grad = antithetic_es_gradient(shaped[:n], shaped[n:], eps, sigma)
         phi = opt.step(phi, grad, maximize=True)
@@ -339,16 +393,18 @@ def central_difference_gradient(objective: Callable[..., np.ndarray], phi, *, h:
     >>> bool(np.allclose(g, [2 * np.cos(0.3), np.sin(0.3)], atol=1e-8))
     True
     """
+    objective = V.function("objective", objective, what="objective(Phi, *, rng) -> (P,) values")
     phi = finite_array("phi", phi, ndim=1)
+    if phi.size == 0:
+        raise ValueError("phi must not be empty")
     h = positive_real("h", h)
     if rng is not None:
         generator("rng", rng)
     d = phi.size
+    V.elements("len(phi) ** 2 (the perturbation batch)", 2 * d * d)
     E = h * np.eye(d)
     Phi = np.vstack([phi + E, phi - E])
-    vals = np.asarray(objective(Phi, rng=rng), dtype=float)
-    if vals.shape != (2 * d,):
-        raise ValueError(f"objective must return shape ({2 * d},); got {vals.shape}")
+    vals = _objective_values(objective(Phi, rng=rng), (2 * d,))
     return (vals[:d] - vals[d:]) / (2 * h)
 
 
@@ -369,9 +425,14 @@ def truncated_metagradient(phi, mu, *, n_steps: int, n0: int, unroll: int, batch
     """
     rng = generator("rng", rng)
     phi = finite_array("phi", phi, ndim=1)
-    N = positive_int("n_steps", n_steps)
-    K = positive_int("unroll", unroll)
-    n0 = positive_int("n0", n0, low=0)
+    if phi.size == 0:
+        raise ValueError("phi must not be empty")
+    mu = _means("mu", mu)
+    N = V.count("n_steps", n_steps)
+    K = V.count("unroll", unroll)
+    n0 = V.count("n0", n0, low=0)
+    batch = V.count("batch", batch)
+    h = positive_real("h", h)
     if n0 + K > N:
         raise ValueError(f"n0 + unroll must be <= n_steps={N}; got {n0} + {K}")
     sched = progress_schedule(phi, N)
@@ -421,9 +482,9 @@ def risk_seeking_pg_grad(logits, actions, rewards, *, epsilon: float,
     array([ 0.25, -0.25])
     """
     z = finite_array("logits", logits, ndim=1)
-    a = np.asarray(actions)
-    if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer) or np.any(a < 0) or np.any(a >= z.size):
-        raise ValueError(f"actions must be a 1-D integer array with values in [0, {z.size})")
+    if z.size == 0:
+        raise ValueError("logits must not be empty")
+    a = V.int_array("actions", actions, ndim=1, nonempty=True, low=0, high=z.size - 1)
     r = finite_array("rewards", rewards, ndim=1)
     if r.shape != a.shape:
         raise ValueError(f"rewards must have the shape of actions {a.shape}; got {r.shape}")
@@ -431,7 +492,7 @@ def risk_seeking_pg_grad(logits, actions, rewards, *, epsilon: float,
     if not 0 < eps <= 1:
         raise ValueError(f"epsilon must lie in (0, 1]; got {eps}")
     lam = nonneg_real("entropy_weight", entropy_weight)
-    pi = softmax(z)
+    pi = _softmax(z)
     q = float(np.quantile(r, 1 - eps))
     keep = r >= q
     w = r[keep] - q

@@ -78,9 +78,25 @@ def _x(x) -> np.ndarray:
     return V.real_array("x", x)
 
 
+def _finite(d: np.ndarray, what: str) -> np.ndarray:
+    """``d`` unchanged if finite; else a ``ValueError`` naming ``f`` and ``h`` (an overflow
+    at the perturbed points, e.g. a complex step that is not small, or f returning nan)."""
+    if not np.all(np.isfinite(d)):
+        raise ValueError(f"the {what} is not finite: f returned nan/inf (or overflowed) at the perturbed "
+                         "points; check f near x and use a small step h (the default is safe)")
+    return d
+
+
+def _bound(name: str, n: int, n_evals: int) -> None:
+    """Refuse at once a derivative whose identity matrix (``n * n``) or number of
+    function evaluations would be absurd."""
+    V.elements(f"{name} (size {n})", n * n)
+    if n_evals > V.MAX_COUNT:
+        raise ValueError(f"{name} is too large: it would take {n_evals:.3g} evaluations of f")
+
+
 def _callable(name: str, f) -> None:
-    if not callable(f):
-        raise TypeError(f"{name} must be callable; got {type(f).__name__}")
+    V.function(name, f)
 
 
 def _order(order) -> int:
@@ -160,6 +176,8 @@ def jacobian_fd(f: Callable, x, *, h: float | None = None, order: int = 2, vecto
     o = _order(order)
     B, sh = _batch(xa, batch_dims)
     N = int(np.prod(sh, dtype=int))
+    _bound("x", N, o * N)
+    vec = V.flag("vectorized", vectorized)
     steps = _steps(xa, h, o).reshape(B + (N,))
     xf = xa.reshape(B + (N,))
     E = np.eye(N)
@@ -170,12 +188,12 @@ def jacobian_fd(f: Callable, x, *, h: float | None = None, order: int = 2, vecto
             for j in range(N):
                 yield (xf + off * steps[..., j:j + 1] * E[j]).reshape(xa.shape)
 
-    vals = np.asarray(_eval_stack(f, points(), bool(vectorized)), dtype=np.float64)
+    vals = np.asarray(_eval_stack(f, points(), vec), dtype=np.float64)
     _check_batch_out(vals, B, 1)
     vals = vals.reshape((len(offs), N) + vals.shape[1:])
     d = np.tensordot(wts, vals, axes=(0, 0))  # (N, B..., o...)
     hs = np.moveaxis(steps, -1, 0).reshape((N,) + B + (1,) * (d.ndim - 1 - len(B)))
-    d = d / hs
+    d = _finite(d / hs, "finite-difference Jacobian")
     return np.moveaxis(d, 0, -1).reshape(d.shape[1:] + sh)
 
 
@@ -209,7 +227,7 @@ def jvp_fd(f: Callable, x, v, *, h: float | None = None, order: int = 2) -> np.n
         step = base * max(1.0, float(np.max(np.abs(xa)))) / nv
     else:
         step = V.positive_real("h", h)
-    return _directional_fd(f, xa, va[None], np.array([step]), o, False)[0]
+    return _finite(_directional_fd(f, xa, va[None], np.array([step]), o, False)[0], "directional derivative")
 
 
 def hvp_fd(grad: Callable, x, v, *, h: float | None = None, order: int = 2) -> np.ndarray:
@@ -231,6 +249,7 @@ def hessian_fd(f: Callable, x, *, grad: Callable | None = None, h: float | None 
     _callable("f", f)
     xa = _x(x)
     n = xa.size
+    _bound("x", n, 4 * n * n if grad is None else 2 * n)
     if grad is not None:
         _callable("grad", grad)
         H = jacobian_fd(lambda y: np.asarray(grad(y)).reshape(-1), xa, h=h).reshape(n, n)
@@ -247,7 +266,7 @@ def hessian_fd(f: Callable, x, *, grad: Callable | None = None, h: float | None 
                 mp = f((flat - E[i] + E[j]).reshape(xa.shape))
                 mm = f((flat - E[i] - E[j]).reshape(xa.shape))
                 H[i, j] = H[j, i] = float(pp - pm - mp + mm) / (4.0 * steps[i] * steps[j])
-    H = 0.5 * (H + H.T)
+    H = _finite(0.5 * (H + H.T), "finite-difference Hessian")
     return H.reshape(xa.shape + xa.shape)
 
 
@@ -260,14 +279,16 @@ def jacobian_cs(f: Callable, x, *, h: float = _H_CS, vectorized: bool = False, b
     hh = V.positive_real("h", h)
     B, sh = _batch(xa, batch_dims)
     N = int(np.prod(sh, dtype=int))
+    _bound("x", N, N)
+    vec = V.flag("vectorized", vectorized)
     xf = xa.reshape(B + (N,)).astype(np.complex128)
     E = np.eye(N)
     pts = ((xf + 1j * hh * E[j]).reshape(xa.shape) for j in range(N))
-    vals = _eval_stack(f, pts, bool(vectorized))
+    vals = _eval_stack(f, pts, vec)
     if not np.iscomplexobj(vals):
         raise TypeError("f returned a real array for a complex input: it is not complex-step safe")
     _check_batch_out(vals, B, 1)
-    d = vals.imag / hh
+    d = _finite(vals.imag / hh, "complex-step Jacobian")
     return np.moveaxis(d, 0, -1).reshape(d.shape[1:] + sh)
 
 
@@ -291,7 +312,7 @@ def jvp_cs(f: Callable, x, v, *, h: float = _H_CS) -> np.ndarray:
     out = np.asarray(f(xa + 1j * hh * va))
     if not np.iscomplexobj(out):
         raise TypeError("f returned a real array for a complex input: it is not complex-step safe")
-    return out.imag / hh
+    return _finite(out.imag / hh, "complex-step directional derivative")
 
 
 @dataclass(frozen=True)
@@ -299,8 +320,9 @@ class GradientCheck:
     r"""Outcome of comparing an analytic derivative with a numerical one.
 
     ``max_abs_err`` = :math:`\max |a - n|`; ``max_rel_err`` = :math:`\max |a - n| / \max(|a|, |n|, f)`
-    elementwise with floor :math:`f` = ``atol / rtol``; ``passed``: :math:`|a - n| \le` ``atol + rtol`` :math:`|n|`
-    everywhere.
+    elementwise with floor :math:`f` = ``atol / rtol`` (an entry where both are 0 has relative error 0);
+    ``passed``: :math:`|a - n| \le` ``atol + rtol`` :math:`|n|` everywhere. Non-finite derivatives
+    are accepted as input and fail the check (their errors are then nan/inf).
     """
 
     analytic: np.ndarray
@@ -328,7 +350,8 @@ def compare(analytic, numeric, *, rtol: float = 1e-6, atol: float = 1e-9) -> Gra
     rt, at = V.nonneg_real("rtol", rtol), V.nonneg_real("atol", atol)
     err = np.abs(a - n)
     floor = at / rt if rt > 0 else max(at, np.finfo(float).tiny)
-    rel = err / np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
+    den = np.maximum(np.maximum(np.abs(a), np.abs(n)), floor)
+    rel = np.divide(err, den, out=np.zeros_like(err), where=den > 0)  # 0/0 (a = n = 0): no error
     ok = bool(np.all(np.isfinite(a)) and np.all(np.isfinite(n)) and np.all(err <= at + rt * np.abs(n)))
     return GradientCheck(a, n, float(np.max(err)), float(np.max(rel)), ok, rt, at)
 
@@ -340,21 +363,30 @@ def check_gradient(f: Callable, grad, x, *, method: str = "central", rtol: float
 
     ``assert check_gradient(f, g, x)`` fails with the error sizes in the message.
     """
-    return check_jacobian(f, grad, x, method=method, rtol=rtol, atol=atol, vectorized=vectorized,
-                          _scalar=True)
+    return _check(f, grad, x, "grad", method, rtol, atol, vectorized, scalar=True)
 
 
 def check_jacobian(f: Callable, jac, x, *, method: str = "central", rtol: float = 1e-6,
-                   atol: float = 1e-9, vectorized: bool = False, _scalar: bool = False) -> GradientCheck:
+                   atol: float = 1e-9, vectorized: bool = False) -> GradientCheck:
     """Compare ``jac`` (callable or array of shape ``f(x).shape + x.shape``) with the
     numerical Jacobian of ``f`` at ``x`` (``method`` as in :func:`check_gradient`)."""
+    return _check(f, jac, x, "jac", method, rtol, atol, vectorized, scalar=False)
+
+
+def _check(f, jac, x, jac_name: str, method, rtol, atol, vectorized, *, scalar: bool) -> GradientCheck:
     V.choice("method", method, ("central", "central4", "complex"))
+    _callable("f", f)
     xa = _x(x)
-    a = jac(xa) if callable(jac) else jac
+    V.nonneg_real("rtol", rtol), V.nonneg_real("atol", atol)
+    V.flag("vectorized", vectorized)
+    a = V.real_array(jac_name, jac(xa) if callable(jac) else jac, finite=False)
     if method == "complex":
         num = jacobian_cs(f, xa, vectorized=vectorized)
     else:
         num = jacobian_fd(f, xa, order=2 if method == "central" else 4, vectorized=vectorized)
-    if _scalar and num.shape != xa.shape:
+    if scalar and num.shape != xa.shape:
         raise ValueError("f must return a scalar for check_gradient (use check_jacobian)")
+    if a.shape != num.shape:
+        what = "callable's value" if callable(jac) else "array"
+        raise ValueError(f"{jac_name} ({what}) must have shape {num.shape} (f(x).shape + x.shape); got {a.shape}")
     return compare(a, num, rtol=rtol, atol=atol)

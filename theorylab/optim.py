@@ -78,12 +78,14 @@ def adam_step(theta, grad, state: AdamState, *, lr: float, beta1: float = 0.9, b
         raise ValueError(f"grad must have the shape of theta {th.shape}; got {g.shape}")
     if not isinstance(state, AdamState) or state.m.shape != th.shape:
         raise TypeError("state must be the AdamState of parameters of this shape (see adam_init)")
-    lr_a = np.asarray(lr, dtype=float)
-    if not np.all(np.isfinite(lr_a)) or np.any(lr_a < 0):
-        raise ValueError(f"lr must be finite and >= 0; got {lr!r}")
-    for name, b in (("beta1", beta1), ("beta2", beta2)):
-        if not (isinstance(b, (int, float)) and 0 <= b < 1):
-            raise ValueError(f"{name} must be in [0, 1); got {b!r}")
+    lr_a = V.array("lr", lr, low=0.0)
+    try:
+        np.broadcast_shapes(lr_a.shape, th.shape)
+    except ValueError:
+        raise ValueError(f"lr must be a float or an array broadcasting against theta {th.shape}; "
+                         f"got shape {lr_a.shape}") from None
+    beta1 = V.real("beta1", beta1, low=0.0, high=1.0, high_open=True)
+    beta2 = V.real("beta2", beta2, low=0.0, high=1.0, high_open=True)
     e = V.positive_real("eps", eps)
     t = state.t + 1
     m = beta1 * state.m + (1 - beta1) * g
@@ -94,34 +96,45 @@ def adam_step(theta, grad, state: AdamState, *, lr: float, beta1: float = 0.9, b
 
 
 # ------------------------------------------------------------------------ Armijo
+_MAX_TRIES = 10**6
+"""Upper limit of line-search trials per step (``shrink**j`` underflows long before)."""
+_MAX_STEPS = 10**8
+"""Upper limit of the number of optimisation steps / iterations of one call."""
+
+
+def _search_params(c1, shrink) -> tuple[float, float]:
+    c = V.positive_real("c1", c1)
+    rho = V.positive_real("shrink", shrink)
+    if rho >= 1 or c >= 1:
+        raise ValueError(f"shrink and c1 must be in (0, 1); got shrink={rho}, c1={c}")
+    return c, rho
+
+
 def armijo(f: Callable, x, fx: float, gx, direction, *, t0: float = 1.0, c1: float = 1e-4,
            shrink: float = 0.5, max_iter: int = 60) -> tuple[float, float, int]:
     r"""Backtracking line search: the first :math:`t = t_0\rho^j` with
     :math:`f(x + td) \le f(x) + c_1 t\,g^\top d`. Returns ``(t, f(x + t d), n_evals)``;
     ``t = 0`` (and ``f(x)``) if no step is accepted in ``max_iter`` tries or ``d`` is not a
     descent direction, so the objective never increases."""
-    if not callable(f):
-        raise TypeError("f must be callable")
+    V.function("f", f, what="x -> f(x)")
+    fx = V.real("fx", fx)
     xa = V.real_array("x", x)
     g = V.real_array("gx", gx)
     d = V.real_array("direction", direction)
     if g.shape != xa.shape or d.shape != xa.shape:
         raise ValueError("gx and direction must have the shape of x")
     t = V.positive_real("t0", t0)
-    c = V.positive_real("c1", c1)
-    rho = V.positive_real("shrink", shrink)
-    if rho >= 1 or c >= 1:
-        raise ValueError("shrink and c1 must be in (0, 1)")
-    n = V.integer("max_iter", max_iter, 1)
+    c, rho = _search_params(c1, shrink)
+    n = V.count("max_iter", max_iter, high=_MAX_TRIES)
     slope = float(np.sum(g * d))
     if not slope < 0:
-        return 0.0, float(fx), 0
+        return 0.0, fx, 0
     for j in range(1, n + 1):
         ft = float(f(xa + t * d))
         if np.isfinite(ft) and ft <= fx + c * t * slope:
             return t, ft, j
         t *= rho
-    return 0.0, float(fx), n
+    return 0.0, fx, n
 
 
 @dataclass(frozen=True)
@@ -150,15 +163,20 @@ def armijo_descent(fun_and_grad: Callable, x0, *, n_steps: int, t0: float = 1.0,
     ``fun`` (optional): the objective alone, used for the line-search trials (saves the
     gradient computation there).
     """
-    if not callable(fun_and_grad):
-        raise TypeError("fun_and_grad must be callable x -> (f, grad)")
-    T = V.integer("n_steps", n_steps, 0)
+    V.function("fun_and_grad", fun_and_grad, what="x -> (f, grad)")
+    T = V.count("n_steps", n_steps, low=0, high=_MAX_STEPS)
     gr = V.positive_real("grow", grow)
     t_init = V.positive_real("t0", t0)
+    c, rho = _search_params(c1, shrink)
+    nb = V.count("max_backtracks", max_backtracks, high=_MAX_TRIES)
+    batched = V.flag("batched", batched)
+    V.optional(V.function, "fun", fun, what="x -> f(x)")
     if not batched:
         x = V.real_array("x0", x0).copy()
         fx, g = fun_and_grad(x)
         fx = float(fx)
+        if not np.isfinite(fx):
+            raise ValueError(f"fun_and_grad returned a non-finite value {fx} at x0: start where f is finite")
         hist, ne, ng, t = [fx], 1, 1, t_init
         fonly = fun if fun is not None else (lambda y: fun_and_grad(y)[0])
         for _ in range(T):
@@ -174,11 +192,6 @@ def armijo_descent(fun_and_grad: Callable, x0, *, n_steps: int, t0: float = 1.0,
             hist.append(fx)
         return DescentResult(x=x, f=fx, history=np.array(hist), n_evals=ne, n_grads=ng)
     x = V.real_array("x0", x0, ndim=2).copy()
-    c = V.positive_real("c1", c1)
-    rho = V.positive_real("shrink", shrink)
-    if rho >= 1 or c >= 1:
-        raise ValueError("shrink and c1 must be in (0, 1)")
-    nb = V.integer("max_backtracks", max_backtracks, 1)
     R = x.shape[0]
     fx, g = fun_and_grad(x)
     fx, g = np.asarray(fx, dtype=float), np.asarray(g, dtype=float)
@@ -219,10 +232,9 @@ def lbfgs(fun_and_grad: Callable, x0, *, max_iter: int = 500, gtol: float = 1e-1
     iterations; returns a :class:`DescentResult` (history = f per iteration)."""
     from scipy.optimize import minimize
 
-    if not callable(fun_and_grad):
-        raise TypeError("fun_and_grad must be callable x -> (f, grad)")
+    V.function("fun_and_grad", fun_and_grad, what="x -> (f, grad)")
     x = V.real_array("x0", x0, ndim=1)
-    n = V.integer("max_iter", max_iter, 1)
+    n = V.count("max_iter", max_iter, high=_MAX_STEPS)
     hist: list[float] = []
     res = minimize(lambda y: fun_and_grad(y), x, jac=True, method="L-BFGS-B",
                    callback=lambda xk: hist.append(float(fun_and_grad(xk)[0])),

@@ -144,10 +144,10 @@ class ICNN:
     _offsets: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        d = V.positive_int("dim", self.dim)
+        d = V.count("dim", self.dim)
         if not isinstance(self.widths, (tuple, list)) or not self.widths:
             raise ValueError("widths must be a non-empty tuple of hidden widths")
-        ws = tuple(V.positive_int("widths", w) for w in self.widths)
+        ws = tuple(V.count("widths", w) for w in self.widths)
         object.__setattr__(self, "widths", ws)
         object.__setattr__(self, "beta", V.positive_real("beta", self.beta))
         object.__setattr__(self, "alpha", V.nonneg_real("alpha", self.alpha))
@@ -157,8 +157,9 @@ class ICNN:
         shapes += [("w", (ws[-1],)), ("c", (d,))]
         offs, o = [0], 0
         for _, s in shapes:
-            o += int(np.prod(s))
+            o += int(np.prod(s, dtype=object))
             offs.append(o)
+        V.elements("the parameters set by dim and widths", o)
         object.__setattr__(self, "_shapes", tuple(shapes))
         object.__setattr__(self, "_offsets", tuple(offs))
 
@@ -207,6 +208,7 @@ class ICNN:
         V.generator("rng", rng)
         s = V.positive_real("scale", scale)
         bs = V.nonneg_real("bias_scale", bias_scale)
+        convex = V.flag("convex", convex)
         parts = []
         for nm, shp in self._shapes:
             if nm.startswith("A"):
@@ -364,7 +366,8 @@ class ICNN:
         if U.shape != Xa.shape:
             raise ValueError(f"u0 must have the shape of X {Xa.shape}; got {U.shape}")
         t = V.positive_real("tol", tol)
-        n_it = V.positive_int("max_iter", max_iter)
+        n_it = V.count("max_iter", max_iter, high=10**6)
+        return_status = V.flag("return_status", return_status)
         thr = t * np.maximum(1.0, np.abs(Xa).max(axis=1))
         active = np.arange(Xa.shape[0])
         R = self._grad_from(p, U, self._forward(p, U)[2]) - Xa
@@ -411,6 +414,7 @@ class ICNN:
         :math:`f = \operatorname{prox}_\varphi` when :math:`\psi` is convex. With
         ``return_status=True`` returns ``(phi, converged)`` (see :meth:`inverse`)."""
         Xa = self._Y(X, "X")
+        return_status = V.flag("return_status", return_status)
         out = self.inverse(theta, Xa, u0=u0, tol=tol, max_iter=max_iter, return_status=return_status)
         U, conv = out if return_status else (out, None)
         phi = np.sum(Xa * U, axis=1) - self.psi(theta, U) - 0.5 * np.sum(Xa * Xa, axis=1)
@@ -445,7 +449,7 @@ class MonotoneLPN1D:
     alpha: float = 1e-3
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "n_units", V.positive_int("n_units", self.n_units))
+        object.__setattr__(self, "n_units", V.count("n_units", self.n_units, high=V.MAX_ELEMENTS // 2))
         object.__setattr__(self, "beta", V.positive_real("beta", self.beta))
         object.__setattr__(self, "alpha", V.nonneg_real("alpha", self.alpha))
 
@@ -463,7 +467,7 @@ class MonotoneLPN1D:
         """Knots :math:`t_k` uniform on ``[-span, span]``, :math:`\\tilde a_k = ` ``log_a`` + 0.1 N(0, 1), c = 0."""
         V.generator("rng", rng)
         sp = V.positive_real("span", span)
-        la = float(log_a)
+        la = V.real("log_a", log_a)
         K = self.n_units
         return np.concatenate([[0.0], la + 0.1 * rng.standard_normal(K), rng.uniform(-sp, sp, K)])
 
@@ -542,7 +546,7 @@ class MonotoneLPN1D:
         if self.alpha == 0:
             raise ValueError("inverse needs alpha > 0 (f must be strictly increasing)")
         t = V.positive_real("tol", tol)
-        n_it = V.positive_int("max_iter", max_iter)
+        n_it = V.count("max_iter", max_iter, high=10**6)
         xf = xa.ravel()
         lo = np.full(xf.shape, -1.0)
         hi = np.full(xf.shape, 1.0)
@@ -649,8 +653,10 @@ def fit_lpn_1d(net: "MonotoneLPN1D", theta, *, loss: str, sample: Callable, n_st
         lossfn = lambda f, x: prox_matching_loss(f, x, g)
     else:
         lossfn = _LOSSES[loss]
-    T = V.positive_int("n_steps", n_steps)
-    n = V.positive_int("batch", batch)
+    T = V.count("n_steps", n_steps)
+    n = V.count("batch", batch)
+    V.elements("n_steps", T)
+    V.elements("batch * n_params", (n, net.n_params))
     V.generator("rng", rng)
     lr0 = V.positive_real("lr", lr)
     lr1 = lr0 if lr_final is None else V.positive_real("lr_final", lr_final)
@@ -693,6 +699,15 @@ def _lap_parts(ya, bb, s):
     return mp, mm, p_plus
 
 
+def _broadcast(name: str, a: np.ndarray, ya: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        shape = np.broadcast_shapes(a.shape, ya.shape)
+    except ValueError:
+        raise ValueError(f"{name} {a.shape} and y {ya.shape} must broadcast to one shape") from None
+    V.elements(f"the broadcast of {name} and y", shape)
+    return np.broadcast_arrays(a, ya)
+
+
 def laplace_mmse(y, b: float = 1.0, sigma: float = 1.0) -> np.ndarray:
     r"""Posterior mean :math:`E[x\mid y]` for :math:`x \sim` Laplace(0, b),
     :math:`y = x + \sigma v`, in closed form: with :math:`\mu_\pm = y \mp \sigma^2/b`, weights
@@ -721,7 +736,7 @@ def laplace_posterior_cdf(x, y, b: float = 1.0, sigma: float = 1.0) -> np.ndarra
     :math:`x \ge 0`, :math:`p_+ = w_+/(w_+ + w_-)`."""
     xa = V.real_array("x", x)
     ya, bb, s = _lap_args(y, b, sigma)
-    xa, ya = np.broadcast_arrays(xa, ya)
+    xa, ya = _broadcast("x", xa, ya)
     mp, mm, pp = _lap_parts(ya, bb, s)
     left = (1 - pp) * np.exp(special.log_ndtr((np.minimum(xa, 0) - mm) / s) - special.log_ndtr(-mm / s))
     right = 1 - pp * np.exp(special.log_ndtr((mp - np.maximum(xa, 0)) / s) - special.log_ndtr(mp / s))
@@ -757,7 +772,7 @@ def laplace_pm_objective(f, y, gamma: float, b: float = 1.0, sigma: float = 1.0)
     fa = V.real_array("f", f)
     ya, bb, s = _lap_args(y, b, sigma)
     g = V.positive_real("gamma", gamma)
-    fa, ya = np.broadcast_arrays(fa, ya)
+    fa, ya = _broadcast("f", fa, ya)
     mp, mm, pp = _lap_parts(ya, bb, s)
     s2, k2 = s * s, g * g / 2
     tot = s2 + k2
@@ -779,7 +794,8 @@ def laplace_pm_optimum(y, gamma: float, b: float = 1.0, sigma: float = 1.0, *, n
     its neighbours. As :math:`\gamma \to 0` it tends to the MAP :math:`S_{\sigma^2/b}(y)` (the
     paper's proximal-matching theorem, [inferred numbering])."""
     ya = V.real_array("y", y, ndim=1)
-    n = V.positive_int("n_grid", n_grid, low=5)
+    n = V.count("n_grid", n_grid, low=5)
+    V.elements("y.size * n_grid", (ya.size, n))
     lo, hi = np.minimum(0.0, ya) - 1.0, np.maximum(0.0, ya) + 1.0
     u = np.linspace(0.0, 1.0, n)
     F = lo[:, None] + (hi - lo)[:, None] * u[None, :]
@@ -797,7 +813,8 @@ def laplace_pm_optimum(y, gamma: float, b: float = 1.0, sigma: float = 1.0, *, n
 def blur_operator(n: int, width: float) -> np.ndarray:
     r"""1-D Gaussian blur with zero boundary, :math:`A_{ij} \propto e^{-(i-j)^2/(2w^2)}`,
     rescaled so that :math:`\lVert A\rVert_2 = 1` (n, n)."""
-    m = V.positive_int("n", n)
+    m = V.count("n", n)
+    V.elements("n * n", (m, m))
     w = V.positive_real("width", width)
     i = np.arange(m)
     A = np.exp(-0.5 * ((i[:, None] - i[None, :]) / w) ** 2)
@@ -829,7 +846,8 @@ def pnp_pgd(prox: Callable, grad_h: Callable, x0, *, step: float, n_iter: int,
         raise TypeError("objective must be a callable x -> float or None")
     x = V.real_array("x0", x0, ndim=1).copy()
     eta = V.positive_real("step", step)
-    T = V.integer("n_iter", n_iter, 0)
+    T = V.count("n_iter", n_iter, low=0)
+    V.elements("(n_iter + 1) * x0.size", (T + 1, x.size))
     xs, objs, steps = [x.copy()], [], []
     if objective is not None:
         objs.append(float(objective(x)))

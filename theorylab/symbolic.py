@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import minimize
 
+from . import _validate as V
 from ._validate import finite_array, generator, nonneg_real, positive_int, positive_real
 
 __all__ = ["UNITS", "SymbolicNet", "l05_smooth", "mse_and_grad", "objective_and_grad",
@@ -44,21 +45,27 @@ class SymbolicNet:
     shapes: list = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        positive_int("n_in", self.n_in)
-        if not isinstance(self.layers, tuple) or not self.layers:
+        V.count("n_in", self.n_in)
+        if not isinstance(self.layers, tuple):
+            raise TypeError(f"layers must be a non-empty tuple of tuples of unit names; got "
+                            f"{type(self.layers).__name__}")
+        if not self.layers:
             raise ValueError("layers must be a non-empty tuple of tuples of unit names")
         shapes = []
         width = self.n_in
         for k, units in enumerate(self.layers):
-            if not isinstance(units, tuple) or not units:
-                raise ValueError(f"layer {k} must be a non-empty tuple of unit names")
-            bad = [u for u in units if u not in UNITS]
+            if not isinstance(units, tuple):
+                raise TypeError(f"layers[{k}] must be a non-empty tuple of unit names; got {type(units).__name__}")
+            if not units:
+                raise ValueError(f"layers[{k}] must be a non-empty tuple of unit names")
+            bad = [u for u in units if not isinstance(u, str) or u not in UNITS]
             if bad:
-                raise ValueError(f"unknown unit(s) {bad} in layer {k}; known: {sorted(UNITS)}")
+                raise ValueError(f"layers[{k}] has unknown unit(s) {bad}; known: {sorted(UNITS)}")
             m = sum(UNITS[u] for u in units)
             shapes += [(width, m), (m,)]
             width = len(units)
         shapes += [(width,), ()]
+        V.elements("n_in * layers (the parameters)", sum(int(np.prod(sh)) for sh in shapes))
         object.__setattr__(self, "shapes", shapes)
 
     @property
@@ -67,9 +74,17 @@ class SymbolicNet:
 
     def unpack(self, p) -> list[np.ndarray]:
         """Flat vector -> ``[W_1, b_1, …, W_L, b_L, w_out, c]`` (views)."""
+        p = V.array("p", p)
+        if p.shape != (self.n_params,):
+            raise ValueError(f"p must have shape (n_params,) = ({self.n_params},); got {p.shape}")
+        return self._unpack(p)
+
+    def _unpack(self, p: np.ndarray) -> list[np.ndarray]:
+        """:meth:`unpack` without the checks (for the optimiser's inner loop, where ``p`` may
+        leave the finite range and the caller handles it)."""
         p = np.asarray(p, dtype=float)
         if p.shape != (self.n_params,):
-            raise ValueError(f"params must have shape ({self.n_params},); got {p.shape}")
+            raise ValueError(f"p must have shape (n_params,) = ({self.n_params},); got {p.shape}")
         out, i = [], 0
         for s in self.shapes:
             n = int(np.prod(s))
@@ -122,12 +137,22 @@ def _units_backward(units, G, dH):
     return dG
 
 
-def _check_data(net: SymbolicNet, X, y=None):
+_NO_Y = object()
+
+
+def _check_net(net) -> SymbolicNet:
+    return V.instance("net", net, SymbolicNet, hint="build one with SymbolicNet(n_in, layers)")
+
+
+def _check_data(net: SymbolicNet, X, y=_NO_Y):
+    net = _check_net(net)
     X = finite_array("X", X, ndim=2)
     if X.shape[1] != net.n_in:
         raise ValueError(f"X must have n_in={net.n_in} columns; got {X.shape}")
-    if y is None:
+    if y is _NO_Y:
         return X
+    if y is None:
+        raise TypeError("y must be a 1-D array of targets; got None")
     y = finite_array("y", y, ndim=1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one entry per row of X ({X.shape[0]}); got {y.shape}")
@@ -168,11 +193,12 @@ def mse_and_grad(net: SymbolicNet, p, X, y) -> tuple[float, np.ndarray]:
     (4.0, array([-4., -4., -4., -4.]))
     """
     X, y = _check_data(net, X, y)
+    net.unpack(p)                     # checks p
     return _mse_and_grad(net, np.asarray(p, dtype=float), X, y)
 
 
 def _mse_and_grad(net, p, X, y):
-    P = net.unpack(p)
+    P = net._unpack(p)
     yhat, H, cache = _forward(net, P, X)
     r = yhat - y
     n = y.size
@@ -214,6 +240,8 @@ def l05_smooth(w, a: float) -> tuple[float, np.ndarray]:
 
 def objective_and_grad(net: SymbolicNet, p, X, y, *, reg_weight: float, a: float = 0.01):
     """``MSE + λ Σ √s(p_i)`` (all weights and biases) and its gradient."""
+    reg_weight = nonneg_real("reg_weight", reg_weight)
+    a = positive_real("a", a)
     m, g = mse_and_grad(net, p, X, y)
     v, gv = l05_smooth(np.asarray(p, dtype=float), a)
     return m + reg_weight * v, g + reg_weight * gv
@@ -249,10 +277,15 @@ def fit_symbolic(net: SymbolicNet, X, y, *, rng: np.random.Generator, n_restarts
     """
     X, y = _check_data(net, X, y)
     rng = generator("rng", rng)
-    n_restarts = positive_int("n_restarts", n_restarts)
+    n_restarts = V.count("n_restarts", n_restarts)
     lam = nonneg_real("reg_weight", reg_weight)
+    a = positive_real("a", a)
     thr = nonneg_real("threshold", threshold)
-    maxiter = positive_int("maxiter", maxiter)
+    maxiter = V.count("maxiter", maxiter)
+    init_scale = positive_real("init_scale", init_scale)
+    refine = V.flag("refine", refine)
+    V.elements("n_restarts * maxiter * len(X) * n_params (the work)",
+               3 * n_restarts * maxiter * X.shape[0] * net.n_params, limit=10**12)
     opts = {"maxiter": maxiter}
     best, mses = None, []
     for _ in range(n_restarts):
@@ -298,7 +331,14 @@ def to_sympy(net: SymbolicNet, p, names=None) -> sp.Expr:
     >>> to_sympy(net, np.array([2.0, 0.0, 3.0, 1.0]))
     3.0*sin(2.0*x1) + 1.0
     """
+    net = _check_net(net)
     P = net.unpack(p)
+    if names is None:
+        names = [f"x{i + 1}" for i in range(net.n_in)]
+    if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple)):
+        raise TypeError(f"names must be a list or tuple of variable names; got {type(names).__name__}")
+    if any(not isinstance(n, str) or not n.strip() for n in names):
+        raise TypeError("names must hold non-empty strings (variable names)")
     names = names or [f"x{i + 1}" for i in range(net.n_in)]
     if len(names) != net.n_in:
         raise ValueError(f"names must have n_in={net.n_in} entries; got {len(names)}")
@@ -333,7 +373,14 @@ def rationalize_constants(expr: sp.Expr, tol: float = 1e-6, constants=(sp.pi,)) 
     >>> rationalize_constants(2.50000000001 * sp.sin(1.2999999999 * x))
     5*sin(13*x/10)/2
     """
+    expr = V.instance("expr", expr, sp.Basic, hint="a sympy expression")
     tol = positive_real("tol", tol)
+    if isinstance(constants, (str, bytes)) or not isinstance(constants, (list, tuple)):
+        raise TypeError(f"constants must be a tuple of sympy constants (e.g. (sympy.pi,)); got "
+                        f"{type(constants).__name__}")
+    if any(not isinstance(k, sp.Basic) or k.free_symbols for k in constants):
+        raise TypeError("constants must hold sympy constants without free symbols (e.g. sympy.pi, sympy.E)")
+
     def simplest(c):
         q = sp.nsimplify(c, tolerance=tol, rational=True)
         if constants:

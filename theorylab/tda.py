@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import cdist
 
-from ._validate import integer, positive_real, shaped_array
+from ._validate import array, count, elements, integer, positive_real, real, shaped_array
 
 __all__ = [
     "path_graph_edges",
@@ -61,7 +61,8 @@ def path_graph_edges(n_vertices: int) -> np.ndarray:
     >>> path_graph_edges(3).tolist()
     [[0, 1], [1, 2]]
     """
-    n = integer("n_vertices", n_vertices, 1)
+    n = count("n_vertices", n_vertices)
+    elements("2 * n_vertices", 2 * n)
     i = np.arange(n - 1)
     return np.stack([i, i + 1], axis=1)
 
@@ -77,6 +78,7 @@ def radius_graph_edges(X, radius: float) -> np.ndarray:
     """
     A = shaped_array("X", X, ndim=2)
     r = positive_real("radius", radius)
+    elements("len(X) ** 2 (pairwise distances)", (A.shape[0], A.shape[0]))
     D = cdist(A, A)
     i, j = np.nonzero(np.triu(D <= r, k=1))
     return np.stack([i, j], axis=1)
@@ -165,7 +167,7 @@ def persistence_loss(f, edges, *, threshold: float | None = None) -> tuple[float
 
     with :math:`v_b, v_d` the birth and death vertices (fixed on the open dense set where
     the order of the values is fixed). ``threshold`` :math:`\tau` (default: none) keeps only
-    the small bars, the "remove topological noise" loss.
+    the small bars, the "remove topological noise" loss (``inf`` keeps every bar, ``-inf`` none).
 
     Returns ``(L, grad (n,))``.
 
@@ -179,7 +181,7 @@ def persistence_loss(f, edges, *, threshold: float | None = None) -> tuple[float
     fv = shaped_array("f", f, ndim=1)
     d = lower_star_h0(fv, edges)
     pers = d["death"] - d["birth"]
-    keep = np.ones(pers.size, bool) if threshold is None else pers < float(threshold)
+    keep = np.ones(pers.size, bool) if threshold is None else pers < real("threshold", threshold, finite=False)
     g = np.zeros(fv.size)
     np.add.at(g, d["death_vertex"][keep], 2 * pers[keep])
     np.add.at(g, d["birth_vertex"][keep], -2 * pers[keep])
@@ -243,17 +245,32 @@ def hilbert_function_h0(f1, f2, edges, *, grid1=None, grid2=None,
         e1 = np.maximum(a1[E[:, 0]], a1[E[:, 1]])
         e2 = np.maximum(a2[E[:, 0]], a2[E[:, 1]])
     else:
-        e1 = shaped_array("edge_values[0]", edge_values[0], shape=(E.shape[0],), nonempty=False)
-        e2 = shaped_array("edge_values[1]", edge_values[1], shape=(E.shape[0],), nonempty=False)
+        if isinstance(edge_values, (str, bytes)) or not isinstance(edge_values, (tuple, list, np.ndarray)):
+            raise TypeError(f"edge_values must be a pair (e1, e2) of arrays of edge grades; "
+                            f"got {type(edge_values).__name__}")
+        if len(edge_values) != 2:
+            raise ValueError(f"edge_values must be a pair (e1, e2); got {len(edge_values)} entries")
+        e1 = shaped_array("edge_values[0]", edge_values[0], ndim=1, nonempty=False)
+        e2 = shaped_array("edge_values[1]", edge_values[1], ndim=1, nonempty=False)
+        if e1.shape != (E.shape[0],) or e2.shape != (E.shape[0],):
+            raise ValueError(f"edge_values must hold one grade per row of edges ({E.shape[0]}); "
+                             f"got shapes {e1.shape} and {e2.shape}")
         if np.any(e1 < np.maximum(a1[E[:, 0]], a1[E[:, 1]])) or np.any(
                 e2 < np.maximum(a2[E[:, 0]], a2[E[:, 1]])):
-            raise ValueError("edge_values must be >= the grades of both endpoints")
+            raise ValueError("edge_values must be >= the grades f1, f2 of both endpoints of each edge")
     g1 = np.unique(a1) if grid1 is None else shaped_array("grid1", grid1, ndim=1)
     g2 = np.unique(a2) if grid2 is None else shaped_array("grid2", grid2, ndim=1)
     for name, g in (("grid1", g1), ("grid2", g2)):
         if np.any(np.diff(g) <= 0):
             raise ValueError(f"{name} must be strictly increasing")
     return _column_counts(a1, a2, e1, e2, E, g1, g2), g1, g2
+
+
+def _grid_function(H, ndim) -> np.ndarray:
+    """``H`` checked (numeric, finite, non-empty, ``ndim``) with its own dtype kept (booleans as ints)."""
+    array("H", H, ndim=ndim, nonempty=True)
+    A = np.asarray(H)
+    return A.astype(np.int64) if A.dtype.kind == "b" else A
 
 
 def mobius_inversion(H) -> np.ndarray:
@@ -267,9 +284,7 @@ def mobius_inversion(H) -> np.ndarray:
     >>> mobius_inversion(np.array([[1, 1], [1, 2]])).tolist()
     [[1, 0], [0, 1]]
     """
-    A = np.asarray(H)
-    if A.ndim not in (1, 2) or A.size == 0:
-        raise ValueError(f"H must be a non-empty 1-D or 2-D array; got shape {A.shape}")
+    A = _grid_function(H, (1, 2))
     mu = np.diff(A, axis=0, prepend=0)
     if A.ndim == 2:
         mu = np.diff(mu, axis=1, prepend=0)
@@ -288,7 +303,7 @@ def signed_measure(H, grid1, grid2) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     >>> p.tolist(), c.tolist()
     ([[0.0, 5.0], [1.0, 6.0]], [1, 1])
     """
-    mu = mobius_inversion(H)
+    mu = mobius_inversion(_grid_function(H, 2))
     g1 = shaped_array("grid1", grid1, shape=(mu.shape[0],))
     g2 = shaped_array("grid2", grid2, shape=(mu.shape[1],))
     i, j = np.nonzero(mu)
@@ -357,6 +372,7 @@ def rips_h0_deaths(X) -> np.ndarray:
     [2.0, 1.0]
     """
     A = shaped_array("X", X, ndim=2)
+    elements("len(X) ** 2 (pairwise distances)", (A.shape[0], A.shape[0]))
     D = cdist(A, A)
     if np.any(D[~np.eye(A.shape[0], dtype=bool)] == 0):
         raise ValueError("X must have distinct points")
@@ -378,6 +394,7 @@ def knn_codensity(X, k: int) -> np.ndarray:
     kk = integer("k", k, 1)
     if kk >= A.shape[0]:
         raise ValueError(f"k must be < n_points = {A.shape[0]}; got {kk}")
+    elements("len(X) ** 2 (pairwise distances)", (A.shape[0], A.shape[0]))
     D = cdist(A, A)
     return np.sort(D, axis=1)[:, kk]
 

@@ -33,7 +33,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validate import generator, integer, nonneg_real, shaped_array
+from ._validate import count, elements, flag, function, generator, integer, nonneg_real, shaped_array
+
+MAX_REDRAWS = 100_000
+"""Largest ``n_redraws`` of :func:`resampled_dof` (one model fit each)."""
 
 __all__ = [
     "in_bag_counts",
@@ -81,8 +84,9 @@ def in_bag_counts(model, n_samples: int) -> np.ndarray:
     >>> c.shape, bool((c.sum(axis=1) == 30).all())
     ((3, 30), True)
     """
-    n = integer("n_samples", n_samples, 1)
+    n = count("n_samples", n_samples)
     trees = _estimators(model)
+    elements("n_trees * n_samples", (len(trees), n))
     if not getattr(model, "bootstrap", False):
         return np.ones((len(trees), n))
     from sklearn.ensemble import _forest  # private, guarded by tests/test_trees.py
@@ -103,11 +107,13 @@ def in_bag_counts(model, n_samples: int) -> np.ndarray:
 
 
 def _check_X_pair(model, X_train, X_eval):
+    _estimators(model)  # a fitted forest or tree, else a TypeError naming model
     Xtr = shaped_array("X_train", X_train, ndim=2)
-    Xev = Xtr if X_eval is None else shaped_array("X_eval", X_eval, shape=(None, Xtr.shape[1]))
     nf = getattr(model, "n_features_in_", Xtr.shape[1])
     if Xtr.shape[1] != nf:
         raise ValueError(f"X_train has {Xtr.shape[1]} features; the model was fitted on {nf}")
+    Xev = Xtr if X_eval is None else shaped_array("X_eval", X_eval, shape=(None, Xtr.shape[1]))
+    elements("len(X_eval) * len(X_train)", (Xev.shape[0], Xtr.shape[0]))
     return Xtr, Xev
 
 
@@ -139,6 +145,7 @@ def tree_smoothers(model, X_train, X_eval=None) -> np.ndarray:
     Xtr, Xev = _check_X_pair(model, X_train, X_eval)
     trees = _estimators(model)
     counts = in_bag_counts(model, Xtr.shape[0])
+    elements("n_trees * len(X_eval) * len(X_train)", (len(trees), Xev.shape[0], Xtr.shape[0]))
     out = np.empty((len(trees), Xev.shape[0], Xtr.shape[0]))
     for b, t in enumerate(trees):
         out[b] = _one_tree(t, Xtr, Xev, counts[b])
@@ -259,8 +266,9 @@ def sample_mars(n_samples: int, *, dim: int = 5, noise: float = 1.0,
     >>> X.shape, bool(np.all(y == f))
     ((4, 5), True)
     """
-    n = integer("n_samples", n_samples, 1)
-    d = integer("dim", dim, 5)
+    n = count("n_samples", n_samples)
+    d = count("dim", dim, low=5)
+    elements("n_samples * dim", (n, d))
     s = nonneg_real("noise", noise)
     generator("rng", rng)
     X = rng.uniform(size=(n, d))
@@ -316,7 +324,10 @@ def resampled_dof(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], X
     s = nonneg_real("noise", noise)
     if s == 0:
         raise ValueError("noise must be > 0")
-    R = integer("n_redraws", n_redraws, 2)
+    function("fit_predict", fit_predict, what="(X, y) -> yhat_train")
+    R = count("n_redraws", n_redraws, low=2, high=MAX_REDRAWS)
+    elements("n_redraws * n_samples", (R, A.shape[0]))
+    pooled = flag("pooled_variance", pooled_variance)
     generator("rng", rng)
     Y = fv[None, :] + s * rng.standard_normal((R, A.shape[0]))
     Yhat = np.empty_like(Y)
@@ -324,10 +335,12 @@ def resampled_dof(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], X
         pred = np.asarray(fit_predict(A, Y[r]), dtype=float)
         if pred.shape != (A.shape[0],):
             raise ValueError(f"fit_predict must return shape ({A.shape[0]},); got {pred.shape}")
+        if not np.all(np.isfinite(pred)):
+            raise ValueError("fit_predict returned non-finite predictions")
         Yhat[r] = pred
     Yc = Y - Y.mean(axis=0)
     cov = np.sum(Yc * (Yhat - Yhat.mean(axis=0)), axis=0) / (R - 1)
-    var = float(np.mean(np.sum(Yc * Yc, axis=0) / (R - 1))) if pooled_variance else s * s
+    var = float(np.mean(np.sum(Yc * Yc, axis=0) / (R - 1))) if pooled else s * s
     return {"df": float(cov.sum() / var), "cov": cov}
 
 

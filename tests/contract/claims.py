@@ -23,7 +23,10 @@ CASES = {
     "Ledger": ok("contract-case", seed=1, profile="quick", write=False, legacy=False).legal(
         slug=["unknown choice"]).nondeterministic("a ledger holds its wall-clock start time"),
     "Ledger.identity": ok("C2", "one equals one", measured=np.array([1.0]), expected=np.array([1.0]),
-                          atol=claims.tol_exact(), role="implementation", reference="identity",
+                          # a tolerance wide enough that random moderate values (hypothesis draws in
+                          # [-3, 3]) still pass: a failing claim raising ClaimFailed is the ledger's job
+                          atol=claims.tol_catalogue(10.0, "contract case: any moderate value"),
+                          role="implementation", reference="identity",
                           rationale="exact").on(_LEDGER).legal(
         claim=["unknown choice"], statement=["unknown choice"], reference=["unknown choice"],
         rationale=["unknown choice"], reason=["unknown choice"], replaces=["unknown choice"],
@@ -37,10 +40,3 @@ CASES = {
     "verdict_label": ok(_REC, html=True),
 }
 
-AWAITING_OWNER = {
-    name: "the lead (theorylab.claims, issue 12)"
-    for name in ("Tolerance", "tol_roundoff", "Ledger", "fit_loglog", "records_table", "paper_status",
-                 "verdict_label")
-}
-"""Known bad calls (numeric strings accepted, flags not checked, non-string texts crash,
-records not type-checked): see the issue-13 report; the lead owns claims.py."""

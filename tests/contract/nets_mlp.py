@@ -1,5 +1,4 @@
-"""Contract cases of theorylab.nets.mlp (owned by the networks helper, who validates
-the module; cases kept here so that it is covered)."""
+"""Contract cases of theorylab.nets.mlp."""
 
 import numpy as np
 
@@ -18,12 +17,6 @@ CASES = {
     "empirical_ntk": ok(_NET, _X, "relu", parameterization="standard", lr_weight=1.0, lr_bias=1.0),
     "sample_ntk_ensemble": ok(_X, (4, 5, 1), 3, rng=RNG, activation="relu", weight_var=2.0, bias_var=0.0,
                               chunk=2),
+    "to_dense": ok(_NET, "tanh"),
     "sample_preactivations": ok(_X, depth=2, width=5, n_ensemble=3, rng=RNG, activation="relu"),
 }
-
-AWAITING_OWNER = {
-    name: "the networks helper (theorylab.nets.mlp is being extended and validated on branch nets)"
-    for name in ("MLPEnsemble", "init_mlp", "mlp_forward", "mlp_param_grads", "empirical_nngp", "empirical_ntk",
-                 "sample_ntk_ensemble", "sample_preactivations")
-}
-"""Known bad calls (net not type-checked, numeric strings, sizes unbounded): see the issue-13 report."""

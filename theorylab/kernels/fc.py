@@ -31,6 +31,7 @@ Used by ``notebooks/kernels/pdlt-criticality-finite-width.md``.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -55,6 +56,8 @@ __all__ = ["nngp_ntk", "relu_correlation_map", "single_input_recursions", "susce
 Activation = str | tuple
 
 _TWO_PI = 2.0 * np.pi
+_TWO_OVER_PI = 2.0 / np.pi
+_FOUR_PI = 4.0 / np.pi
 
 
 # --------------------------------------------------------------------------- #
@@ -108,15 +111,15 @@ def _maps(activation: Activation, n_nodes: int):
 # --------------------------------------------------------------------------- #
 # the deep recursion on a block
 # --------------------------------------------------------------------------- #
-def _relu_block(k, th, s1s, s2s, w, b, lw, lb, depth):
+def _relu_block(k, th, s1s, s2s, w, b, lw, lb, depth, ws):
     """In-place ReLU recursion on a block. k holds K^0, th holds Theta^0 on entry.
 
-    s1s[l], s2s[l]: sqrt of the diagonal K^l of the row / column inputs.
+    s1s[l], s2s[l]: sqrt of the diagonal K^l of the row / column inputs; ``ws`` holds
+    three work arrays of the block's shape (kept in cache with k and th).
     """
-    rho = np.empty_like(k)
-    tmp = np.empty_like(k)
+    rho, tmp, s = ws
     for l in range(depth):
-        s = np.multiply.outer(s1s[l], s2s[l])  # sqrt(k11 k22)
+        np.multiply.outer(s1s[l], s2s[l], out=s)  # sqrt(k11 k22)
         zero = None
         if not (s1s[l].all() and s2s[l].all()):
             # a zero-variance unit (e.g. a zero input row without bias): its preactivation is 0
@@ -154,6 +157,43 @@ def _relu_block(k, th, s1s, s2s, w, b, lw, lb, depth):
         k *= w
         if b != 0.0:
             k += b
+    return k, th
+
+
+def _erf_block(k, th, p1s, p2s, w, b, lw, lb, depth, ws):
+    """In-place erf recursion on a block (the closed forms of ``dual._erf`` and
+    ``dual._erf_d``, fused).
+
+    p1s[l], p2s[l]: pairs ``(1 + 2 K^l, c / sqrt(1 + 2 K^l))`` on the diagonal of the row /
+    column inputs, with c = 2 for the rows and 1 for the columns, so that the arcsin argument
+    2 k12 / sqrt((1 + 2 k11)(1 + 2 k22)) is one product with an outer product of vectors
+    (one n x m square root fewer than ``dual._erf``; equal up to a few ulp).
+    """
+    rho, tmp, _ = ws
+    for l in range(depth):
+        (p1, i1), (p2, i2) = p1s[l], p2s[l]
+        np.multiply.outer(p1, p2, out=tmp)  # (1 + 2 k11)(1 + 2 k22)
+        # rho <- Edot = 4/pi / sqrt((1 + 2 k11)(1 + 2 k22) - 4 k12^2)
+        np.multiply(k, k, out=rho)
+        rho *= 4.0
+        np.subtract(tmp, rho, out=rho)
+        np.sqrt(rho, out=rho)
+        np.divide(_FOUR_PI, rho, out=rho)
+        # tmp <- E = 2/pi arcsin(clip(2 k12 / sqrt((1 + 2 k11)(1 + 2 k22))))
+        np.multiply.outer(i1, i2, out=tmp)
+        tmp *= k
+        np.clip(tmp, -1.0, 1.0, out=tmp)
+        np.arcsin(tmp, out=tmp)
+        tmp *= _TWO_OVER_PI
+        # Theta <- (lb + lw E) + (w Edot) Theta
+        rho *= w
+        th *= rho
+        np.multiply(tmp, lw, out=rho)
+        rho += lb
+        th += rho
+        # K <- w E + b
+        np.multiply(tmp, w, out=k)
+        k += b
     return k, th
 
 
@@ -201,7 +241,7 @@ def nngp_ntk(
     X : (n, d) inputs;  X2 : (m, d) inputs or None (then X2 = X)
     depth : number of hidden layers (>= 0)
     activation : a name with closed-form duals (``relu``, ``erf``, ``abs``, ``identity``,
-        ``sin``, ``cos``, ``square``, ``cube``; ReLU has a fused in-place fast path), a
+        ``sin``, ``cos``, ``square``, ``cube``; ReLU and erf have fused in-place fast paths), a
         registered name evaluated by 2-D Gauss-Hermite quadrature (``tanh``, ``gelu``,
         ``softplus``, ``swish``, ``sigmoid``; slow: ``n_nodes``:sup:`2` evaluations per entry),
         or a pair ``(phi, dphi)`` of vectorised callables.
@@ -240,7 +280,7 @@ def nngp_ntk(
     block_size = V.count("block_size", block_size, high=V.MAX_ELEMENTS)
     if n_threads is not None:
         n_threads = V.count("n_threads", n_threads, high=256)
-    relu_fast = isinstance(activation, str) and activation == "relu"
+    fast = activation if isinstance(activation, str) and activation in ("relu", "erf") else None
     E, Edot = _maps(activation, n_nodes)
 
     n, dim = Xa.shape
@@ -264,9 +304,14 @@ def nngp_ntk(
     cw0, cb0 = w / dim, b
     lw0, lb0 = lw / dim, lb
 
-    if relu_fast:
-        s1s = [np.sqrt(d) for d in d1s]
-        s2s = [np.sqrt(d) for d in d2s]
+    if fast == "relu":
+        r1s = [np.sqrt(d) for d in d1s]
+        r2s = r1s if sym else [np.sqrt(d) for d in d2s]
+    elif fast == "erf":
+        p1s = [1.0 + 2.0 * d for d in d1s]
+        p2s = p1s if sym else [1.0 + 2.0 * d for d in d2s]
+        r1s = [(p, 2.0 / np.sqrt(p)) for p in p1s]
+        r2s = [(p, 1.0 / np.sqrt(p)) for p in p2s]
 
     tile = max(8, int(np.sqrt(block_size)))
     tasks = [
@@ -274,26 +319,36 @@ def nngp_ntk(
         for i0 in range(0, n, tile)
         for j0 in range(i0 if sym else 0, m, tile)
     ]
+    local = threading.local()  # per-thread work arrays, reused from tile to tile
 
     def run(task):
         i0, i1, j0, j1 = task
-        g = np.array(K[i0:i1, j0:j1])  # contiguous, cache-sized work copy of X X2^T
+        shape = (i1 - i0, j1 - j0)
+        ws = getattr(local, "ws", None)
+        if ws is None:
+            ws = local.ws = np.empty((5, min(tile, n) * min(tile, m)))
+        size = shape[0] * shape[1]
+        kb, tb, *work = (buf[:size].reshape(shape) for buf in ws)
+        np.copyto(kb, K[i0:i1, j0:j1])  # contiguous, cache-sized work copy of X X2^T
         if ntk:
-            kb = g
             kb *= cw0
             kb += cb0
-            tb = kb.copy()
+            np.copyto(tb, kb)
         else:
-            tb = g * lw0
+            np.multiply(kb, lw0, out=tb)
             tb += lb0
-            kb = g
             kb *= cw0
             kb += cb0
         if depth == 0:
             pass
-        elif relu_fast:
+        elif fast == "relu":
             kb, tb = _relu_block(
-                kb, tb, [s[i0:i1] for s in s1s], [s[j0:j1] for s in s2s], w, b, lw, lb, depth
+                kb, tb, [s[i0:i1] for s in r1s], [s[j0:j1] for s in r2s], w, b, lw, lb, depth, work
+            )
+        elif fast == "erf":
+            kb, tb = _erf_block(
+                kb, tb, [(p[i0:i1], c[i0:i1]) for p, c in r1s], [(p[j0:j1], c[j0:j1]) for p, c in r2s],
+                w, b, lw, lb, depth, work,
             )
         else:
             kb, tb = _generic_block(

@@ -166,6 +166,20 @@ def _bool(name: str, v) -> bool:
     return bool(v)
 
 
+def _fits(name: str, shape: tuple, f_shape: tuple) -> None:
+    """``shape`` (..., n, n_out) must match the outputs ``f_shape`` in its last two axes
+    and broadcast against them in the leading ones."""
+    ok = len(shape) >= 2 and tuple(shape[-2:]) == tuple(f_shape[-2:])
+    if ok:
+        try:
+            np.broadcast_shapes(shape[:-2], f_shape[:-2])
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ValueError(f"{name} must have the shape of the outputs (..., n, n_out) = {f_shape} "
+                         f"(leading axes broadcasting); got {shape}")
+
+
 @dataclass(frozen=True)
 class LayerStats:
     """Forward and backward quantities of every layer (see :meth:`DenseNet.layer_stats`).
@@ -312,6 +326,7 @@ class DenseNet:
         if not isinstance(batch, tuple):
             raise TypeError("batch must be a tuple of ints")
         batch = tuple(V.integer("batch", b, 1) for b in batch)
+        V.elements("batch + (n_params,)", batch + (self.n_params,))
         th = rng.standard_normal(batch + (self.n_params,))
         for l, (o, k) in enumerate(self.block_shapes):
             n = self.widths[l]
@@ -448,7 +463,8 @@ class DenseNet:
         (the input gradient of :math:`\\sum_i u_i\\cdot f(x_i)`)."""
         th, Xa = self._theta(theta), self._X(X)
         U = self._cot(cotangent)
-        Bs, _, _, dps = self._fwd(th, Xa)
+        Bs, _, zs, dps = self._fwd(th, Xa)
+        _fits("cotangent", U.shape, zs[-1].shape)
         d = U
         for l in range(self.n_layers - 1, 0, -1):
             d = np.matmul(d, self._weff(l, Bs[l])) * dps[l - 1]
@@ -460,7 +476,8 @@ class DenseNet:
         (..., n, n_out). One backward pass, no Jacobian formed."""
         th, Xa = self._theta(theta), self._X(X)
         U = self._cot(cotangent)
-        Bs, acts, _, dps = self._fwd(th, Xa)
+        Bs, acts, zs, dps = self._fwd(th, Xa)
+        _fits("cotangent", U.shape, zs[-1].shape)
         return self._vjp(Bs, acts, dps, U)
 
     def value_and_vjp(self, theta, X, cotangent_fn) -> tuple[np.ndarray, np.ndarray, object]:
@@ -468,10 +485,13 @@ class DenseNet:
         ``(f, grad, aux)`` where ``cotangent_fn(f) -> (u, aux)`` gives
         :math:`u = \partial\ell/\partial f` (..., n, n_out) and any auxiliary value (e.g. the
         loss), and ``grad`` = :meth:`vjp` with that cotangent."""
+        V.function("cotangent_fn", cotangent_fn, what="f -> (u, aux)")
         th, Xa = self._theta(theta), self._X(X)
         Bs, acts, zs, dps = self._fwd(th, Xa)
         U, aux = cotangent_fn(zs[-1])
-        return zs[-1], self._vjp(Bs, acts, dps, self._cot(U)), aux
+        U = self._cot(U, "cotangent_fn(f)[0]")
+        _fits("cotangent_fn(f)[0]", U.shape, zs[-1].shape)
+        return zs[-1], self._vjp(Bs, acts, dps, U), aux
 
     def _vjp(self, Bs, acts, dps, U):
         L = self.n_layers
@@ -512,15 +532,17 @@ class DenseNet:
         Bs, acts, _, dps = self._fwd(th, Xa)
         Jv = self._jvp(Bs, acts, dps, self._blocks(vv))[-1]
         if out_hess is not None:
-            H = self._hess(out_hess)
+            H = self._hess(out_hess, Jv.shape)
             Jv = np.matmul(H, Jv[..., None])[..., 0]
         return self._vjp(Bs, acts, dps, Jv)
 
-    def _hess(self, out_hess):
+    def _hess(self, out_hess, f_shape=None):
         H = V.real_array("out_hess", out_hess, min_ndim=2, last=self.widths[-1])
         if H.shape[-2] != self.widths[-1]:
             raise ValueError(f"out_hess must have trailing shape ({self.widths[-1]}, {self.widths[-1]}); "
                              f"got {H.shape}")
+        if f_shape is not None and H.ndim > 2:  # (n_out, n_out) is shared by every example
+            _fits("out_hess", H.shape[:-1], f_shape)
         return H
 
     def hvp(self, theta, X, v, *, cotangent, out_hess=None) -> np.ndarray:
@@ -539,12 +561,14 @@ class DenseNet:
         th, Xa = self._theta(theta), self._X(X)
         vv = self._theta(v, "v")
         U = self._cot(cotangent)
-        H = None if out_hess is None else self._hess(out_hess)
         Bs, acts, zs, dps = self._fwd(th, Xa)
+        _fits("cotangent", U.shape, zs[-1].shape)
+        H = None if out_hess is None else self._hess(out_hess, zs[-1].shape)
         Vs = self._blocks(vv)
         L = self.n_layers
         Rz = self._jvp(Bs, acts, dps, Vs)
-        lead = np.broadcast_shapes(U.shape[:-2], Rz[-1].shape[:-2], th.shape[:-1], vv.shape[:-1])
+        lead = np.broadcast_shapes(U.shape[:-2], Rz[-1].shape[:-2], th.shape[:-1], vv.shape[:-1],
+                                   () if H is None else H.shape[:-3])
         d = np.broadcast_to(U, lead + U.shape[-2:])
         Rd = np.zeros(lead + U.shape[-2:], dtype=np.result_type(U, Rz[-1]))
         if H is not None:

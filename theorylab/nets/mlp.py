@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _validate as V
 from .._validate import nonneg_real
 from ..kernels.dual import ACTIVATIONS
 
@@ -68,6 +69,24 @@ class MLPEnsemble:
     weight_var: float
     bias_var: float
 
+    def __post_init__(self) -> None:
+        for name in ("U", "beta"):
+            v = getattr(self, name)
+            if not isinstance(v, (list, tuple)) or not v:
+                raise TypeError(f"{name} must be a non-empty tuple of arrays, one per layer; got {type(v).__name__}")
+        if len(self.U) != len(self.beta):
+            raise ValueError(f"U and beta must have one array per layer; got {len(self.U)} and {len(self.beta)}")
+        U = tuple(V.shaped_array(f"U[{l}]", u, ndim=3) for l, u in enumerate(self.U))
+        E = U[0].shape[0]
+        for l in range(1, len(U)):
+            if U[l].shape[0] != E or U[l].shape[2] != U[l - 1].shape[1]:
+                raise ValueError(f"U[{l}] must have shape ({E}, n_{l + 1}, {U[l - 1].shape[1]}); got {U[l].shape}")
+        beta = tuple(V.shaped_array(f"beta[{l}]", b, shape=(E, u.shape[1])) for l, (u, b) in enumerate(zip(U, self.beta)))
+        object.__setattr__(self, "U", U)
+        object.__setattr__(self, "beta", beta)
+        object.__setattr__(self, "weight_var", nonneg_real("weight_var", self.weight_var))
+        object.__setattr__(self, "bias_var", nonneg_real("bias_var", self.bias_var))
+
     @property
     def widths(self) -> tuple[int, ...]:
         return (self.U[0].shape[2],) + tuple(u.shape[1] for u in self.U)
@@ -94,27 +113,19 @@ _check_var = nonneg_real
 
 
 def _check_int(name: str, v, lo: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(v).__name__}")
-    if v < lo:
-        raise ValueError(f"{name} must be >= {lo}; got {v}")
-    return int(v)
+    return V.count(name, v, low=lo)
 
 
 def _check_rng(rng) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    V.generator("rng", rng)
+
+
+def _check_net(net) -> "MLPEnsemble":
+    return V.instance("net", net, MLPEnsemble, hint="build one with init_mlp")
 
 
 def _check_X(X, n0: int | None) -> np.ndarray:
-    try:
-        A = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError("X must be a real array of shape (k, n_0)") from exc
-    if A.ndim != 2 or A.shape[0] == 0:
-        raise ValueError(f"X must have shape (k, n_0); got {A.shape}")
-    if not np.all(np.isfinite(A)):
-        raise ValueError("X must be finite")
+    A = V.shaped_array("X", X, ndim=2, nonempty=True)
     if n0 is not None and A.shape[1] != n0:
         raise ValueError(f"X has {A.shape[1]} features but the network expects n_0 = {n0}")
     return A
@@ -134,10 +145,11 @@ def init_mlp(
     Memory: ``n_ensemble * sum(n_l n_{l+1})`` doubles.
     """
     _check_rng(rng)
-    if not isinstance(widths, (list, tuple)) or len(widths) < 2:
+    if isinstance(widths, (list, tuple)) and len(widths) < 2:
         raise ValueError("widths must be a sequence (n_0, ..., n_out) of at least 2 ints")
-    ws = [_check_int("widths", w, 1) for w in widths]
+    ws = list(V.int_sequence("widths", widths, low=1, high=V.MAX_COUNT, min_length=2))
     E = _check_int("n_ensemble", n_ensemble, 1)
+    V.elements("n_ensemble * sum(n_l n_{l+1}) (the weights)", E * sum(a * b for a, b in zip(ws, ws[1:])))
     cw = _check_var("weight_var", weight_var)
     cb = _check_var("bias_var", bias_var)
     U = tuple(rng.standard_normal((E, ws[l + 1], ws[l])) for l in range(len(ws) - 1))
@@ -155,6 +167,7 @@ def mlp_forward(net: MLPEnsemble, X, activation: Activation = "relu"):
     hs : list of L + 1 layer inputs, ``hs[0]`` = X broadcast (E, k, n_0), ``hs[l] = phi(zs[l-1])``.
     """
     phi, _ = _acts(activation)
+    _check_net(net)
     Xa = _check_X(X, net.widths[0])
     E = net.n_ensemble
     h = np.broadcast_to(Xa, (E,) + Xa.shape)
@@ -197,8 +210,12 @@ def mlp_param_grads(net: MLPEnsemble, X, activation: Activation = "relu"):
     and small nets (:func:`empirical_ntk` never forms it).
     """
     _, dphi = _acts(activation)
+    _check_net(net)
     if net.U[-1].shape[1] != 1:
         raise ValueError("gradients are implemented for a scalar output (n_out = 1)")
+    k = _check_X(X, net.widths[0]).shape[0]
+    V.elements("n_ensemble * k * n_params (the per-example gradients)",
+               net.n_ensemble * k * sum(u.shape[1] * (u.shape[2] + 1) for u in net.U))
     _, zs, hs = mlp_forward(net, X, activation)
     deltas = _backprop(net, zs, dphi)
     out = []
@@ -218,6 +235,7 @@ def empirical_nngp(net: MLPEnsemble, X, activation: Activation = "relu") -> np.n
     (exactly in expectation at every width for the first layer; up to O(1/n) deeper).
     """
     _acts(activation)
+    _check_net(net)
     _, _, hs = mlp_forward(net, X, activation)
     h = hs[-1]
     return net.bias_var + net.weight_var * np.matmul(h, np.swapaxes(h, 1, 2)) / h.shape[2]
@@ -243,12 +261,13 @@ def empirical_ntk(
     case; its ensemble mean tends to the analytic NTK as the widths grow.
     """
     _, dphi = _acts(activation)
-    if parameterization not in ("ntk", "standard"):
-        raise ValueError(f"parameterization must be 'ntk' or 'standard'; got {parameterization!r}")
+    _check_net(net)
+    V.choice("parameterization", parameterization, ("ntk", "standard"))
+    lw, lb = _check_var("lr_weight", lr_weight), _check_var("lr_bias", lr_bias)
     if parameterization == "ntk":
         cw, cb = net.weight_var, net.bias_var
     else:
-        cw, cb = _check_var("lr_weight", lr_weight), _check_var("lr_bias", lr_bias)
+        cw, cb = lw, lb
     if net.U[-1].shape[1] != 1:
         raise ValueError("the empirical NTK is implemented for a scalar output (n_out = 1)")
     _, zs, hs = mlp_forward(net, X, activation)
@@ -287,8 +306,8 @@ def to_dense(net: MLPEnsemble, activation: str = "relu"):
     from .dense import ACTIVATIONS as DENSE_ACTS
     from .dense import DenseNet
 
-    if not isinstance(net, MLPEnsemble):
-        raise TypeError(f"net must be an MLPEnsemble; got {type(net).__name__}")
+    _check_net(net)
+    V.text("activation", activation)
     name = _DENSE_NAMES.get(activation, activation)
     if not isinstance(name, str) or name not in DENSE_ACTS:
         raise ValueError(f"activation must be one of {sorted(DENSE_ACTS)} (or 'identity'); got {activation!r}")
@@ -316,9 +335,14 @@ def sample_ntk_ensemble(
     their outputs ``f`` (E, k), empirical NNGP ``K`` (E, k, k) and NTK ``Theta`` (E, k, k)
     (``ntk`` parameterisation). Widths ``(n_0, ..., n_L, 1)``."""
     _check_rng(rng)
+    _acts(activation)
     E = _check_int("n_ensemble", n_ensemble, 1)
     c = _check_int("chunk", chunk, 1)
     Xa = _check_X(X, None)
+    V.elements("n_ensemble * k * k (the kernels)", E * Xa.shape[0] ** 2)
+    ws = V.int_sequence("widths", widths, low=1, high=V.MAX_COUNT, min_length=2)
+    if ws[0] != Xa.shape[1] or ws[-1] != 1:
+        raise ValueError(f"widths must be (n_0, ..., n_L, 1) with n_0 = {Xa.shape[1]} (the features of X); got {ws}")
     fs, Ks, Ts = [], [], []
     for e0 in range(0, E, c):
         net = init_mlp(widths, min(c, E - e0), rng=rng, weight_var=weight_var, bias_var=bias_var)
@@ -369,6 +393,7 @@ def sample_preactivations(
     cw = _check_var("weight_var", weight_var)
     cb = _check_var("bias_var", bias_var)
     k, n0 = Xa.shape
+    V.elements("depth * n_ensemble * k * max(k, width) (the preactivations)", L * E * k * max(k, n))
     G = np.empty((L, E, k, k))
     Z = np.empty((L, E, k, n))
     G[0] = cb + cw * (Xa @ Xa.T) / n0

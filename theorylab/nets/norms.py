@@ -78,12 +78,15 @@ def _x(x, *, min_ndim: int = 2) -> np.ndarray:
     return a
 
 
-def _param(name: str, p, C: int, default: float) -> np.ndarray:
+def _param(name: str, p, C: int, default: float, *, nonneg: bool = False) -> np.ndarray:
     if p is None:
         return np.full(C, float(default))
     a = V.real_array(name, p, ndim=1)
     if a.shape != (C,):
-        raise ValueError(f"{name} must have shape ({C},) (one value per channel); got {a.shape}")
+        raise ValueError(f"{name} must have shape ({C},) (one value per channel of x, x.shape[1] = {C}); "
+                         f"got {a.shape}")
+    if nonneg and np.any(a < 0):
+        raise ValueError(f"{name} must be >= 0 everywhere (a variance); got min {a.min():.6g}")
     return a
 
 
@@ -99,7 +102,7 @@ def _eps(eps) -> float:
 def _groups(groups, C: int) -> int:
     g = V.positive_int("groups", groups)
     if C % g:
-        raise ValueError(f"groups must divide the number of channels C = {C}; got {g}")
+        raise ValueError(f"groups must divide the number of channels x.shape[1] = {C}; got {g}")
     return g
 
 
@@ -158,6 +161,7 @@ def batch_norm(x, gamma=None, beta=None, *, eps: float = 1e-5, training: bool = 
     g = _param("gamma", gamma, C, 1.0)
     b = _param("beta", beta, C, 0.0)
     e = _eps(eps)
+    training = V.flag("training", training)
     axes = (0,) + tuple(range(2, xa.ndim))
     if training:
         mu = xa.mean(axis=axes, keepdims=True)
@@ -166,7 +170,7 @@ def batch_norm(x, gamma=None, beta=None, *, eps: float = 1e-5, training: bool = 
         if running_mean is None or running_var is None:
             raise ValueError("training=False needs running_mean and running_var (C,)")
         mu = _bc(_param("running_mean", running_mean, C, 0.0), xa.ndim)
-        var = _bc(_param("running_var", running_var, C, 1.0), xa.ndim)
+        var = _bc(_param("running_var", running_var, C, 1.0, nonneg=True), xa.ndim)
     if e == 0 and np.any(var == 0):
         raise ValueError("a channel has zero variance and eps = 0")
     return _bc(g, xa.ndim) * (xa - mu) / np.sqrt(var + e) + _bc(b, xa.ndim)
@@ -199,7 +203,7 @@ def running_var_update(running_var, x, *, momentum: float = 0.1) -> np.ndarray:
     ``timm``'s EvoNorm-B0 and PyTorch's BatchNorm)."""
     xa = _x(x)
     C = xa.shape[1]
-    r = _param("running_var", running_var, C, 1.0)
+    r = _param("running_var", running_var, C, 1.0, nonneg=True)
     m = V.unit_interval("momentum", momentum, closed_right=True)
     n = xa.size // C
     if n < 2:
@@ -269,7 +273,7 @@ def _b0_parts(xa, v1, e, training, running_var):
     else:
         if running_var is None:
             raise ValueError("training=False needs running_var (C,)")
-        var_b = _bc(_param("running_var", running_var, C, 1.0), xa.ndim)
+        var_b = _bc(_param("running_var", running_var, C, 1.0, nonneg=True), xa.ndim)
     var_i = xa.var(axis=sax, keepdims=True) if sax else np.zeros(xa.shape[:2])
     left = np.sqrt(var_b + e)
     sd_i = np.sqrt(var_i + e)
@@ -304,7 +308,7 @@ def evonorm_b0(x, v1=None, gamma=None, beta=None, *, eps: float = 1e-3, training
     g = _param("gamma", gamma, C, 1.0)
     b = _param("beta", beta, C, 0.0)
     e = _eps(eps)
-    *_, den = _b0_parts(xa, v, e, bool(training), running_var)
+    *_, den = _b0_parts(xa, v, e, V.flag("training", training), running_var)
     return xa / den * _bc(g, xa.ndim) + _bc(b, xa.ndim)
 
 
@@ -319,7 +323,7 @@ def evonorm_b0_backward(x, dy, v1=None, gamma=None, *, eps: float = 1e-3, traini
     v = _param("v1", v1, C, 1.0)
     g = _param("gamma", gamma, C, 1.0)
     e = _eps(eps)
-    tr = bool(training)
+    tr = V.flag("training", training)
     bax, sax, var_b, left, sd_i, den = _b0_parts(xa, v, e, tr, running_var)
     right = _bc(v, xa.ndim) * xa + sd_i
     use_left = left >= right
