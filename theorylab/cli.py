@@ -73,7 +73,9 @@ def _table(rows: list[list[str]], head: list[str], *, wrap: Sequence[int] = (),
     wrap = [i for i in wrap if 0 <= i < len(head)]
     if not wide and wrap and sum(widths) + 2 * (len(widths) - 1) > total:
         fixed = sum(w for i, w in enumerate(widths) if i not in wrap) + 2 * (len(widths) - 1)
-        floor = {i: min(natural[i], max(len(head[i]), 12)) for i in wrap}
+        # a wrapped column is at least as wide as its longest word (up to 32), so words do not break
+        longest = {i: max((len(w) for r in rows for w in r[i].split()), default=0) for i in wrap}
+        floor = {i: min(natural[i], max(len(head[i]), 12, min(longest[i], 32))) for i in wrap}
         room = max(total - fixed - sum(floor.values()), 0)
         extra = {i: natural[i] - floor[i] for i in wrap}
         want = sum(extra.values()) or 1
