@@ -92,7 +92,8 @@ def _find_browser() -> tuple[str, str] | str:
 # --------------------------------------------------------------------------- #
 # the book, built once
 # --------------------------------------------------------------------------- #
-SOURCES = ("book.yml", "toc.yml", "references.bib", "_static", "_ext", "notebooks", "results")
+SOURCES = ("book.yml", "toc.yml", "references.bib", "_static", "_ext", "notebooks", "results",
+           "benchmarks/results")  # notebooks/performance.md includes benchmarks/results/peers.md
 
 
 def _sync_sources(dest: Path) -> None:
