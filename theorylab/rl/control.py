@@ -91,26 +91,39 @@ def linear_rollout(A, B, policy: Callable, s0, horizon: int) -> tuple[np.ndarray
     >>> S[:, 0, 0].tolist()                          # s' = (0.5 - 0.25) s
     [4.0, 1.0, 0.25]
     """
+    A, B, s, T, policy = _check_rollout(A, B, policy, s0, horizon)
+    V_.elements("(horizon + 1) * s0.size", (T + 1) * s.size)
+    states = np.empty((T + 1,) + s.shape)
+    controls = np.empty((T, s.shape[0], B.shape[1]))
+    states[0] = s
+    for t, (_, u, s_next) in enumerate(_steps(A, B, policy, s, T)):
+        controls[t] = u
+        states[t + 1] = s_next
+    return states, controls
+
+
+def _check_rollout(A, B, policy, s0, horizon):
     A, B = _check_system(A, B)
     s = V_.real_array("s0", s0, ndim=2)
     if s.shape[1] != A.shape[0]:
         raise ValueError(f"s0 must have shape (n, {A.shape[0]}); got {s.shape}")
     T = V_.count("horizon", horizon, low=0)
-    V_.elements("(horizon + 1) * s0.size", (T + 1) * s.size)
     if not callable(policy):
         raise TypeError("policy must be a callable mapping states (n, d) to controls (n, m)")
-    states = np.empty((T + 1,) + s.shape)
-    controls = np.empty((T, s.shape[0], B.shape[1]))
-    states[0] = s
+    return A, B, s, T, policy
+
+
+def _steps(A, B, policy, s, T):
+    """Yield ``(s_t, u_t, s_{t+1})`` for ``t < T`` (one step in memory at a time)."""
     for t in range(T):
-        u = np.asarray(policy(states[t]), dtype=float)
+        u = np.asarray(policy(s), dtype=float)
         if not np.all(np.isfinite(u)):
             raise ValueError(f"policy returned non-finite controls at step {t}")
         if u.shape != (s.shape[0], B.shape[1]):
             raise ValueError(f"policy must return controls of shape {(s.shape[0], B.shape[1])}; got {u.shape}")
-        controls[t] = u
-        states[t + 1] = states[t] @ A.T + u @ B.T
-    return states, controls
+        s_next = s @ A.T + u @ B.T
+        yield s, u, s_next
+        s = s_next
 
 
 def discounted_value(A, B, policy: Callable, reward: Callable, s0, *, gamma: float, horizon: int) -> np.ndarray:
@@ -131,12 +144,14 @@ def discounted_value(A, B, policy: Callable, reward: Callable, s0, *, gamma: flo
     """
     gamma = V_.real_in("gamma", gamma, 0.0, 1.0, hi_open=True)
     reward = V_.function("reward", reward, what="mapping (states (n, d), controls (n, m)) to rewards (n,)")
-    S, U = linear_rollout(A, B, policy, s0, horizon)
-    T = U.shape[0]
+    A, B, s, T, policy = _check_rollout(A, B, policy, s0, horizon)
+    # streamed: one step in memory at a time, so long horizons over many states fit; the work
+    # (steps x states) is bounded instead of the storage
+    V_.size_at_most("horizon * s0.size", T * s.size, limit=V_.MAX_COUNT * 4)
     disc = gamma ** np.arange(T)
-    total = np.zeros(S.shape[1])
-    for t in range(T):
-        total += disc[t] * np.asarray(reward(S[t], U[t]), dtype=float)
+    total = np.zeros(s.shape[0])
+    for t, (st, u, _) in enumerate(_steps(A, B, policy, s, T)):
+        total += disc[t] * np.asarray(reward(st, u), dtype=float)
     return total
 
 
