@@ -664,21 +664,12 @@ def record(
         _write_json(result_path(res.slug, prof, root), data)
         out[res.slug] = data
 
-    env = _work_env(root, prof)
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     t0 = time.perf_counter()
-    try:
+    with runner._environ(**_work_env(root, prof)):
         for p in todo:  # a notebook that stops early must not pick up the ledger of an earlier run
             (config.ledger_dir() / f"{p.job.slug}.json").unlink(missing_ok=True)
         runner.execute([p.job for p in todo], profile=prof, jobs_parallel=jobs_parallel, timeout=timeout,
                        force=True, echo=echo, on_result=on_result, cell_progress=len(todo) == 1)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     echo(f"recorded {len(todo)} notebook(s) at profile {prof!r} in {time.perf_counter() - t0:.0f} s "
          f"into {results_dir(prof, root)}")
     return [out[j.slug] for j in jobs if j.slug in out]
