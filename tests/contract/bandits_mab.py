@@ -15,6 +15,7 @@ CASES = {
     "RegretRun.band": ok(0.9).on(
         run_mab(_ENV, "ucb1", T=20, n_reps=3, rng=np.random.default_rng(1))).invalid(level=[0.0, 1.0, 1.5]),
     "run_mab": ok(_ENV, "thompson", T=30, n_reps=3, rng=RNG, checkpoints=np.array([5, 10, 30]), alpha=2.0,
-                  epsilon=0.1).invalid(epsilon=[-0.1, 1.5], alpha=[-1.0], checkpoints=[np.array([0, 10]),
-                                                                                    np.array([10, 5])]),
+                  epsilon=0.1, sampler="screened", engine="numpy").invalid(
+        sampler=["all", 1], engine=["jax"], epsilon=[-0.1, 1.5], alpha=[-1.0],
+        checkpoints=[np.array([0, 10]), np.array([10, 5])]),
 }

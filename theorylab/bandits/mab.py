@@ -23,11 +23,14 @@ import numpy as np
 from scipy.special import ndtri
 
 from .. import _validate as V
+from ._screened import ScreenedBetaTS
 from ._common import MAX_REPS, MAX_T, as_streams, check_checkpoints, check_int, draw_block, pseudo_regret
 
 __all__ = ["KArmedBandit", "RegretRun", "run_mab", "POLICIES"]
 
 POLICIES = ("ucb1", "thompson", "egreedy")
+SAMPLERS = ("screened", "all-arms")
+ENGINES = ("auto", "numpy", "numba")
 
 _BLOCK = 512  # rounds of randomness drawn per block
 
@@ -137,6 +140,8 @@ def run_mab(
     checkpoints=None,
     alpha: float = 2.0,
     epsilon: float = 0.1,
+    sampler: str = "screened",
+    engine: str = "auto",
 ) -> RegretRun:
     r"""Play ``n_reps`` independent repetitions of ``policy`` on ``env`` for ``T`` rounds.
 
@@ -168,6 +173,16 @@ def run_mab(
         Generator in the first mode (one ``(R, K)`` block per round) and from
         ``rng[r]`` in the second, which is a reference mode with a loop over ``R``.
     checkpoints : increasing times in ``[1, T]`` at which the regret is recorded.
+    sampler : Beta-Bernoulli Thompson sampling with one parent Generator only.
+        ``"screened"`` (default) computes the argmax of the posterior draws with exactly
+        the Thompson-sampling law while drawing a Beta variate only when an arm other than
+        the leader could win (:mod:`theorylab.bandits._screened`; about 10x fewer draws
+        once an arm leads); ``"all-arms"`` draws every arm every round. The two have the
+        same law of the pulled arms but different draws (a different run for one seed).
+    engine : ``"auto"`` (default), ``"numpy"`` or ``"numba"``: who runs the screened
+        sampler. ``"numba"`` needs the optional extra ``fast`` (``pip install
+        theorylab[fast]``) and gives the same run as ``"numpy"`` bit for bit, 20-50x
+        faster; ``"auto"`` takes numba when it is installed. Ignored by the other policies.
 
     Determinism: with a sequence of Generators, repetition ``r`` of a vectorised run
     equals a single run with ``rng[r]`` *exactly* (bit for bit, on any BLAS), by
@@ -195,12 +210,16 @@ def run_mab(
     V.elements("T", T)
     alpha = V.real("alpha", alpha, low=0.0)
     epsilon = V.probability("epsilon", epsilon)
+    V.choice("sampler", sampler, SAMPLERS)
+    V.choice("engine", engine, ENGINES)
     streams, given = as_streams(rng, R)
     cps = check_checkpoints(checkpoints, T)
     K = env.K
     gaps = env.gaps
     scale = env.sigma if env.kind == "gaussian" else 1.0
     cols = 3 if policy == "egreedy" else 1
+    if policy == "thompson" and env.kind == "bernoulli" and not given and sampler == "screened":
+        return _run_screened(env, T, R, rng, streams, cps, engine)
 
     N = np.zeros((R, K))
     mean = np.zeros((R, K))  # empirical means
@@ -258,5 +277,64 @@ def run_mab(
                 invsq_f[fi] = inv_table[cnt.astype(np.int64) - 1]
             if t == cps[ci]:
                 regret[:, ci] = pseudo_regret(N, gaps)
+                ci += 1
+    return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))
+
+
+def _jit_engine(engine: str):
+    """The compiled screened-sampler module, or ``None`` for the numpy engine."""
+    if engine == "numpy":
+        return None
+    try:
+        from . import _screened_jit
+    except ImportError as exc:
+        if engine == "numba":
+            raise ImportError(
+                "engine='numba' needs numba: pip install 'theorylab[fast]' (or engine='numpy'); "
+                f"import failed with: {exc}"
+            ) from exc
+        return None
+    return _screened_jit
+
+
+def _run_screened(env, T, R, rng, streams, cps, engine) -> RegretRun:
+    """Beta-Bernoulli Thompson sampling by the screened sampler (``_screened``): the same
+    rounds with the numpy or the compiled engine; rewards from the per-repetition streams
+    (one block of uniforms per ``_BLOCK`` rounds), posterior randomness from ``rng``."""
+    jit = _jit_engine(engine)
+    K = env.K
+    N = np.zeros((R, K))
+    S = np.zeros((R, K))
+    base = np.arange(R) * K
+    Nf, Sf = N.reshape(-1), S.reshape(-1)
+    ts = ScreenedBetaTS(N, S)
+    regret = np.empty((R, cps.size))
+    ci = 0
+    t = 0
+    while t < T:
+        n = min(_BLOCK, T - t)
+        # the rewards' uniforms of draw_block(streams, n, 1), stored repetition-major
+        Ut = np.empty((R, n))
+        for r, gen in enumerate(streams):
+            gen.random(out=Ut[r])
+        s0 = 0
+        while s0 < n:
+            # run up to the next checkpoint inside this block
+            s1 = min(n, s0 + int(cps[ci]) - t) if ci < cps.size else n
+            if jit is not None:
+                jit.run_chunk(Ut, s0, s1, env.means, N, S, ts.L, ts.q, ts.p, ts.cbar,
+                              ts.fmax, ts.P0, ts.busy, rng)
+            else:
+                for s in range(s0, s1):
+                    a = ts.choose(rng)
+                    x = env._rewards(a, Ut[:, s])
+                    fi = base + a
+                    Nf[fi] = Nf[fi] + 1.0
+                    Sf[fi] = Sf[fi] + x
+                    ts.update(a)
+            t += s1 - s0
+            s0 = s1
+            if ci < cps.size and t == cps[ci]:
+                regret[:, ci] = pseudo_regret(N, env.gaps)
                 ci += 1
     return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))
