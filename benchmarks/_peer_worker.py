@@ -43,7 +43,13 @@ if SYSTEM == "theorylab":
 
     def versions():
         import theorylab
-        return {"theorylab": getattr(theorylab, "__version__", "?"), "numpy": np.__version__,
+        try:
+            import numba
+
+            nb = numba.__version__
+        except ImportError:
+            nb = "not installed (numpy engine)"
+        return {"theorylab": getattr(theorylab, "__version__", "?"), "numpy": np.__version__, "numba": nb,
                 "source": os.environ.get("THEORYLAB_SRC", "this checkout")}
 
 elif SYSTEM == "neural-tangents":

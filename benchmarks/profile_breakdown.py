@@ -111,13 +111,61 @@ def thompson(T=2000, R=1000, K=10):
     ]
     rows = [(name, med(lambda fn=fn: [fn() for _ in range(200)]) / 200 * 1e6) for name, fn in parts]
     t0 = time.perf_counter()
-    B.run_mab(env, "thompson", T=T, n_reps=R, rng=np.random.default_rng(1), checkpoints=np.array([T]))
+    B.run_mab(env, "thompson", T=T, n_reps=R, rng=np.random.default_rng(1), checkpoints=np.array([T]),
+              sampler="all-arms")
     per = (time.perf_counter() - t0) / T * 1e6
     tot = sum(t for _, t in rows)
-    print(f"\nThompson sampling R={R}, K={K}: {per:.0f} us per round in run_mab ({R / per:.2f} M pulls/s)")
+    print(f"\nThompson sampling, all-arms sampler, R={R}, K={K}: {per:.0f} us per round in run_mab "
+          f"({R / per:.2f} M pulls/s)")
     for name, t in rows:
         print(f"   {name:30s} {t:7.1f} us  {100 * t / per:5.1f} % of a round")
     print(f"   {'rest (python, S+1, N-S+1, ...)':30s} {per - tot:7.1f} us")
+
+
+def screened(T=10_000, R=200):
+    """What the screened sampler does per pull (numpy engine, counted), and the speed of both
+    engines on the benchmark's instance."""
+    from theorylab.bandits import _screened as SC
+
+    env = B.KArmedBandit(np.array([0.9, 0.8] + [0.5] * 8))
+    cnt = {"busy rows (all arms drawn)": 0, "eventful rows": 0, "exact betainc": 0, "geometric bounds": 0}
+    o_choose, o_event, o_bi, o_hb = SC.ScreenedBetaTS.choose, SC.ScreenedBetaTS._eventful, SC.betainc, SC.head_bound
+
+    def choose(self, rng):
+        cnt["busy rows (all arms drawn)"] += int(self.busy.sum())
+        return o_choose(self, rng)
+
+    def eventful(self, er, rng):
+        cnt["eventful rows"] += er.size
+        return o_event(self, er, rng)
+
+    def bi(a, b, x):
+        cnt["exact betainc"] += np.size(np.broadcast(a, b, x))
+        return o_bi(a, b, x)
+
+    def hb(a, b, x):
+        cnt["geometric bounds"] += np.size(np.broadcast(a, b, x))
+        return o_hb(a, b, x)
+
+    SC.ScreenedBetaTS.choose, SC.ScreenedBetaTS._eventful, SC.betainc, SC.head_bound = choose, eventful, bi, hb
+    try:
+        B.run_mab(env, "thompson", T=T, n_reps=R, rng=np.random.default_rng(1), engine="numpy")
+    finally:
+        SC.ScreenedBetaTS.choose, SC.ScreenedBetaTS._eventful, SC.betainc, SC.head_bound = o_choose, o_event, o_bi, o_hb
+    print(f"\nScreened Thompson sampling, R={R}, T={T} (numpy engine, counted per pull):")
+    for k, v in cnt.items():
+        print(f"   {k:30s} {v / (R * T):.4f} per pull")
+    for engine in ("numpy", "numba"):
+        try:
+            B.run_mab(env, "thompson", T=50, n_reps=10, rng=np.random.default_rng(0), engine=engine)  # compile
+        except ImportError as exc:
+            print(f"   engine={engine}: {exc}")
+            continue
+        t0 = time.perf_counter()
+        B.run_mab(env, "thompson", T=T, n_reps=1000, rng=np.random.default_rng(1), engine=engine,
+                  checkpoints=np.array([T]))
+        dt = time.perf_counter() - t0
+        print(f"   engine={engine}: {T * 1000 / dt / 1e6:.2f} M pulls/s (R = 1000)")
 
 
 if __name__ == "__main__":
@@ -128,3 +176,4 @@ if __name__ == "__main__":
     if not args.skip_kernels:
         kernels(args.sizes)
     thompson()
+    screened()

@@ -28,8 +28,10 @@ def _ver(v: dict) -> str:
 def render() -> str:
     kern, before = _load("peers_kernels.json"), _load("peers_kernels_before.json")
     bands = [_load(p.name) for p in sorted(RESULTS.glob("peers_bandits*.json"))]  # every run is shown
+    bands_before = [_load(p.name) for p in sorted(RESULTS.glob("before_bandits*.json"))]
     out = []
-    runs = [(kern, "kernels")] + [(b, f"bandits, run {i + 1}") for i, b in enumerate(bands)]
+    runs = ([(kern, "kernels")] + [(b, f"bandits, run {i + 1}") for i, b in enumerate(bands)]
+            + [(b, f"bandits before, run {i + 1}") for i, b in enumerate(bands_before)])
     for res, what in runs:
         if res is None:
             continue
@@ -38,8 +40,11 @@ def render() -> str:
                    f"Python {m['python']}); load average {res['load_start'][0]:.1f} at the start, "
                    f"{res['load_end'][0]:.1f} at the end; medians of {res['samples']} interleaved calls. "
                    + "; ".join(f"{k}: {_ver(v)}" for k, v in res["versions"].items()) + ".")
+    if bands_before:
+        out.append("- **bandits before**: the runs on the code before the screened Thompson sampler "
+                   "(the all-arms sampler: one Beta variate per arm, repetition and round).")
     if before is not None:
-        out.append(f"- **before**: the same benchmark run {before['date']} (load average "
+        out.append(f"- **before** (kernels): the same benchmark run {before['date']} (load average "
                    f"{before['load_start'][0]:.1f} → {before['load_end'][0]:.1f}) on the code before issue 24 "
                    f"({before['versions']['theorylab'].get('source', '?')}).")
     out.append("")
@@ -62,14 +67,20 @@ def render() -> str:
             e = a["max_rel_err"]
             out.append(f"| {a['act']}, {'symmetric' if a['sym'] else 'x1 vs x2'} | {e['K']:.1e} | {e['Theta']:.1e} |")
         out.append("")
+    prev_b: dict[str, list[float]] = {}
+    for b in bands_before:
+        for r in b["bandits"]:
+            prev_b.setdefault(r["policy"], []).append(r["ratio"])
     for i, band in enumerate(bands):
         out += [f"| 10 Bernoulli arms, T = 10⁴ (run {i + 1}) | theorylab (M pulls/s, R = 1000) | SMPyBandits (k pulls/s) "
-                "| ratio | goal | met | mean regret theorylab ± SE | mean regret SMPyBandits |",
-                "|---|---|---|---|---|---|---|---|"]
+                "| ratio before | ratio now | goal | met | mean regret theorylab ± SE | mean regret SMPyBandits |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for r in band["bandits"]:
+            pb = prev_b.get(r["policy"])
+            pbs = "—" if not pb else ", ".join(f"{x:.0f}×" for x in pb)
             out.append(f"| {'UCB1' if r['policy'] == 'ucb1' else 'Thompson sampling'} "
                        f"| {r['ours_pulls_per_s'] / 1e6:.2f} | {r['peer_pulls_per_s'] / 1e3:.1f} (R = {r['peer_R']}) "
-                       f"| {r['ratio']:.0f}× | ≥ {GOAL_BANDIT:g}× | {'yes' if r['ratio'] >= GOAL_BANDIT else '**no**'} "
+                       f"| {pbs} | {r['ratio']:.0f}× | ≥ {GOAL_BANDIT:g}× | {'yes' if r['ratio'] >= GOAL_BANDIT else '**no**'} "
                        f"| {r['ours_mean_regret']:.1f} ± {r['ours_se_regret']:.1f} | {r['peer_mean_regret']:.1f} |")
         out.append("")
     return "\n".join(out)
