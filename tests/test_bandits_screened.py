@@ -178,6 +178,21 @@ def test_numba_engine_equals_numpy_engine_bit_for_bit(means, T, R):
 
 
 @needs_numba
+@pytest.mark.parametrize("given", [False, True])
+def test_numba_ucb1_equals_numpy_ucb1_bit_for_bit(given):
+    env = B.KArmedBandit(PINNED)
+    T, R = 3000, 64
+    cps = np.array([3, 10, 11, 700, T])
+
+    def rng():
+        return list(np.random.default_rng(2).spawn(R)) if given else np.random.default_rng(2)
+
+    a = B.run_mab(env, "ucb1", T=T, n_reps=R, rng=rng(), engine="numpy", checkpoints=cps)
+    b = B.run_mab(env, "ucb1", T=T, n_reps=R, rng=rng(), engine="numba", checkpoints=cps)
+    assert np.array_equal(a.regret, b.regret) and np.array_equal(a.pulls, b.pulls)
+
+
+@needs_numba
 @pytest.mark.parametrize("name", list(STATES))
 def test_numba_engine_equals_numpy_engine_on_the_rare_paths(name):
     """One round from hand-made states (leader below q, loose bounds, several winners): the

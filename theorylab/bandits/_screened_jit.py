@@ -80,6 +80,13 @@ def _tail_bound(a, b, x):
 
 
 @numba.njit
+def _ab(N, S, r, k):
+    """Posterior parameters ``(S + 1, N - S + 1)`` of arm ``k`` in repetition ``r``."""
+    sk = S[r, k]
+    return sk + 1.0, N[r, k] - sk + 1.0
+
+
+@numba.njit
 def _summary(r, p, cbar, P0, busy, K):
     P = 1.0 - cbar[r]
     for k in range(K):
@@ -232,9 +239,7 @@ def run_chunk(Ut, s0, s1, means, N, S, L, q, p, cbar, fmax, P0, busy, rng):
                     first = -1
                     for k in range(K):
                         if k != Lr and ev[i, k]:
-                            sk = S[r, k]
-                            ak = sk + 1.0
-                            bk = N[r, k] - sk + 1.0
+                            ak, bk = _ab(N, S, r, k)
                             ug = pi[i, k] * g[i, k]
                             if ug < _tail_bound(ak, bk, thetaL[i]) and ug < _tail(ak, bk, thetaL[i]):
                                 win[k] = True
@@ -252,9 +257,7 @@ def run_chunk(Ut, s0, s1, means, N, S, L, q, p, cbar, fmax, P0, busy, rng):
                         ba = first
                         for k in range(K):
                             if win[k]:
-                                sk = S[r, k]
-                                ak = sk + 1.0
-                                bk = N[r, k] - sk + 1.0
+                                ak, bk = _ab(N, S, r, k)
                                 val = _tail_inv(ak, bk, pi[i, k] * g[i, k])
                                 if val > best:
                                     best = val
@@ -267,9 +270,7 @@ def run_chunk(Ut, s0, s1, means, N, S, L, q, p, cbar, fmax, P0, busy, rng):
                     ba = Lr
                     for k in range(K):
                         if k != Lr and ev[i, k]:
-                            sk = S[r, k]
-                            ak = sk + 1.0
-                            bk = N[r, k] - sk + 1.0
+                            ak, bk = _ab(N, S, r, k)
                             ug = pi[i, k] * g[i, k]
                             if ug < _tail(ak, bk, q[r]):
                                 any_gen = True
@@ -352,3 +353,36 @@ def run_chunk(Ut, s0, s1, means, N, S, L, q, p, cbar, fmax, P0, busy, rng):
                         _bound(r, N, S, L, q, cbar, fmax)
                         _summary(r, p, cbar, P0, busy, K)
     return N, S
+
+
+@numba.njit
+def ucb1_chunk(Ut, s0, s1, t0, bonus, means, N, S, M, invsq, inv_table):
+    """UCB1 rounds ``s0 .. s1 - 1`` of a block (reward uniforms ``Ut``, shape ``(R, n)``; the
+    round of ``s0`` is ``t0 + 1``), the same operations as :func:`theorylab.bandits.run_mab`'s
+    numpy loop: index ``invsq * bonus[t] + mean``, first maximum, Bernoulli reward ``u < mu``,
+    running mean ``S / N``; ``bonus`` holds the numpy-computed ``scale sqrt(alpha log t)``."""
+    R = Ut.shape[0]
+    K = means.size
+    t = t0
+    for step in range(s0, s1):
+        t += 1
+        for r in range(R):
+            if t <= K:
+                a = t - 1
+            else:
+                c = bonus[step - s0]
+                best = invsq[r, 0] * c + M[r, 0]
+                a = 0
+                for k in range(1, K):
+                    v = invsq[r, k] * c + M[r, k]
+                    if v > best:
+                        best = v
+                        a = k
+            x = 1.0 if Ut[r, step] < means[a] else 0.0
+            cnt = N[r, a] + 1.0
+            N[r, a] = cnt
+            sx = S[r, a] + x
+            S[r, a] = sx
+            M[r, a] = sx / cnt
+            invsq[r, a] = inv_table[int(cnt) - 1]
+    return t
