@@ -3,6 +3,7 @@ import json
 import pytest
 
 from theorylab import claims, cli
+from tests._notebooks import MYST_HEADER
 
 
 @pytest.fixture
@@ -140,19 +141,7 @@ def test_list_wraps_reasons(build, capsys, monkeypatch):
     assert any("CIFAR-100, CUB-200 and miniImageNet" in ln for ln in capsys.readouterr().out.splitlines())
 
 
-NOTEBOOK = """---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A tiny notebook
-
+NOTEBOOK = MYST_HEADER + """
 ```{code-cell} ipython3
 x = 1 + 1
 ```

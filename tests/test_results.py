@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from theorylab import cli, results, runner
+from tests._notebooks import MYST_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = sorted((ROOT / "results").glob("*/*.json"))
@@ -82,20 +83,7 @@ def test_a_result_of_another_slug_or_profile_is_refused(tmp_path):
 # --------------------------------------------------------------------------- #
 # the dependency digest and the stale marker, on a small package of its own
 # --------------------------------------------------------------------------- #
-NOTEBOOK = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
-# A tiny notebook
-
+NOTEBOOK = MYST_HEADER + """
 Prose that does not change the result.
 
 ```{code-cell} ipython3
