@@ -359,8 +359,9 @@ def run_chunk(Ut, s0, s1, means, N, S, L, q, p, cbar, fmax, P0, busy, rng):
 def ucb1_chunk(Ut, s0, s1, t0, bonus, means, N, S, M, invsq, inv_table):
     """UCB1 rounds ``s0 .. s1 - 1`` of a block (reward uniforms ``Ut``, shape ``(R, n)``; the
     round of ``s0`` is ``t0 + 1``), the same operations as :func:`theorylab.bandits.run_mab`'s
-    numpy loop: index ``invsq * bonus[t] + mean``, first maximum, Bernoulli reward ``u < mu``,
-    running mean ``S / N``; ``bonus`` holds the numpy-computed ``scale sqrt(alpha log t)``."""
+    numpy loop: index ``invsq * bonus[t - 1] + mean``, first maximum, Bernoulli reward
+    ``u < mu``, running mean ``S / N``; ``bonus`` is the numpy loop's table of
+    ``scale sqrt(alpha log t)``, ``t = 1..T``."""
     R = Ut.shape[0]
     K = means.size
     t = t0
@@ -370,7 +371,7 @@ def ucb1_chunk(Ut, s0, s1, t0, bonus, means, N, S, M, invsq, inv_table):
             if t <= K:
                 a = t - 1
             else:
-                c = bonus[step - s0]
+                c = bonus[t - 1]
                 best = invsq[r, 0] * c + M[r, 0]
                 a = 0
                 for k in range(1, K):

@@ -238,7 +238,7 @@ def run_mab(
     ci = 0
     invsq = np.zeros((R, K)) if policy == "ucb1" else None
     invsq_f = invsq.reshape(-1) if invsq is not None else None
-    inv_table = 1.0 / np.sqrt(np.arange(1, T + 1, dtype=float))
+    inv_table, bonus_table = _ucb1_tables(T, scale, alpha) if policy == "ucb1" else (None, None)
 
     t = 0
     while t < T:
@@ -250,7 +250,7 @@ def run_mab(
                 if t <= K:
                     a = np.full(R, t - 1)
                 else:
-                    idx = invsq * (scale * np.sqrt(alpha * np.log(t)))
+                    idx = invsq * bonus_table[t - 1]
                     idx += mean
                     a = idx.argmax(axis=1)
             elif policy == "thompson":
@@ -358,20 +358,26 @@ def _run_screened(env, T, R, rng, streams, cps, engine) -> RegretRun:
     return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))
 
 
+def _ucb1_tables(T: int, scale: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """UCB1's ``1 / sqrt(n)`` for ``n = 1..T`` and bonus ``scale sqrt(alpha log t)`` for
+    ``t = 1..T``, shared by the numpy loop and the compiled engine (same values by
+    construction)."""
+    ts = np.arange(1, T + 1, dtype=float)
+    return 1.0 / np.sqrt(ts), scale * np.sqrt(alpha * np.log(ts))
+
+
 def _run_ucb1_jit(jit, env, T, R, streams, cps, alpha) -> RegretRun:
     """UCB1 on Bernoulli arms by the compiled engine: the numpy loop's operations in the same
-    order (the bonus ``sqrt(alpha log t)`` is computed by numpy, round by round), hence the
-    same run bit for bit (``tests/test_bandits_screened.py``)."""
+    order on the same tables, hence the same run bit for bit (``tests/test_bandits_screened.py``)."""
     K = env.K
     N = np.zeros((R, K))
     S = np.zeros((R, K))
     M = np.zeros((R, K))
     invsq = np.zeros((R, K))
-    inv_table = 1.0 / np.sqrt(np.arange(1, T + 1, dtype=float))
+    inv_table, bonus_table = _ucb1_tables(T, 1.0, alpha)
 
     def play(Ut, s0, s1, t):
-        bonus = np.array([1.0 * np.sqrt(alpha * np.log(tt)) for tt in range(t + 1, t + 1 + s1 - s0)])
-        jit.ucb1_chunk(Ut, s0, s1, t, bonus, env.means, N, S, M, invsq, inv_table)
+        jit.ucb1_chunk(Ut, s0, s1, t, bonus_table, env.means, N, S, M, invsq, inv_table)
 
     regret = _play_blocks(streams, T, cps, N, env.gaps, play)
     return RegretRun(t=cps, regret=regret, pulls=N.astype(np.int64))
